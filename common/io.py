@@ -1,0 +1,44 @@
+"""Atomic file writes: a crash or kill never leaves a half-written file that a later run trusts."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = 'wb') -> Path:
+    """Call ``write(fileobj)`` on a temp file in the target's folder, fsync it, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write(path, lambda f: f.write(text), mode='w')
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any, **kwargs: Any) -> Path:
+    kwargs.setdefault('indent', 2)
+    return atomic_write_text(path, json.dumps(obj, **kwargs) + '\n')
+
+
+def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
+    import torch
+    return atomic_write(path, lambda f: torch.save(obj, f))
