@@ -1,0 +1,361 @@
+"""The Generator: renders one synthetic dataset per GenParams into ``dataset_<tuple_str>/``.
+
+Layout (as the original)::
+
+    <dataset_dir>/dataset_<tuple_str>/
+        metadata.txt                      JSON; ``end`` and ``total_time`` appear on completion
+        preview.png                       8x8 grid of samples, written on completion
+        timings.json                      per-stage seconds of the last run (timings_shard<i>of<n>.json per shard)
+        images/<class>/img_<model>_<NNNN>.jpg
+
+Counts: images per class = num_imgs // num_classes, images per model = that // models in the class
+(both floors, so a set may hold slightly fewer than ``num_imgs``). Resume works per image: a
+finished file (written to a temp name, then renamed) is never rendered again. A shard (i of n) renders
+the (class, model) units ``i::n`` of the library order; the pixels do not depend on the sharding.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from common.errors import UserError
+from common.io import atomic_write_bytes, atomic_write_json
+from generator.generator_params import GenParams
+from generator.sampling import (MAX_DIST, MAX_HEIGHT, MAX_LIGHT_INTENSITY_VAR, MAX_ROT_ANGLE, MIN_DIST,
+                                ModelDraws, sample_image_spec)
+
+log = logging.getLogger('generator')
+
+IMG_PREFIX = 'img_'          # TDWUtils.save_images adds the pass name: img_<model>_<NNNN>.jpg
+METADATA_NAME = 'metadata.txt'
+PREVIEW_NAME = 'preview.png'
+TIME_FORMAT = '%H:%M %d.%m.%y'
+# Metadata fields that must match for a run to resume an existing, unfinished dataset.
+RESUME_KEYS = ('seed', 'backend', 'library', 'num_classes', 'num_imgs', 'screen_size', 'output_size',
+               'gen_params')
+
+
+def image_name(model_name: str, index: int) -> str:
+    return f'{IMG_PREFIX}{model_name}_{index:04d}.jpg'
+
+
+def is_valid_jpeg(path: Path) -> bool:
+    """A cheap completeness test: the file ends with the JPEG end-of-image marker."""
+    try:
+        with open(path, 'rb') as f:
+            if f.read(2) != b'\xff\xd8':
+                return False
+            f.seek(-2, os.SEEK_END)
+            return f.read(2) == b'\xff\xd9'
+    except OSError:
+        return False
+
+
+def dataset_name(params: GenParams) -> str:
+    return f'dataset_{params.get_tuple_str()}'
+
+
+def is_complete(dataset_path: str | os.PathLike) -> bool:
+    """True when the dataset's metadata carries the completion marker ``end``."""
+    meta = Path(dataset_path) / METADATA_NAME
+    try:
+        return 'end' in json.loads(meta.read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def existing_params(root: str | os.PathLike, complete_only: bool = True) -> list[GenParams]:
+    """GenParams of the datasets found under ``root`` (parsed back from the folder names)."""
+    out = []
+    for p in sorted(Path(root).glob('dataset_*')):
+        try:
+            params = GenParams.from_tuple_str(p.name[len('dataset_'):])
+        except ValueError:
+            continue
+        if not complete_only or is_complete(p):
+            out.append(params)
+    return out
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """All images of one model of one class."""
+
+    class_name: str
+    model_name: str
+    num_images: int
+
+
+class StageTimer:
+    """Accumulates seconds per named stage."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+        self.counts[stage] = self.counts.get(stage, 0) + 1
+
+    def summary(self) -> dict[str, Any]:
+        return {k: {'seconds': round(v, 4), 'count': self.counts[k]} for k, v in self.seconds.items()}
+
+
+class Generator:
+    """Renders datasets of synthetic images for GenParams with a render backend and an object library."""
+
+    def __init__(self, dataset_dir: str | os.PathLike, backend: Any = 'gl', library: Any = 'procedural',
+                 screen_size: int = 256, output_size: int = 256, seed: int = 0,
+                 num_classes: int | None = None, backend_options: dict | None = None,
+                 library_options: dict | None = None, jpeg_quality: int = 90, progress: bool = True):
+        if screen_size < 1 or output_size < 1:
+            raise UserError(f'screen_size={screen_size} and output_size={output_size} must be >= 1')
+        if not 1 <= jpeg_quality <= 100:
+            raise UserError(f'jpeg_quality={jpeg_quality} is invalid; allowed: 1..100')
+        self.dataset_dir = Path(dataset_dir)
+        self.screen_size = int(screen_size)
+        self.output_size = int(output_size)
+        self.seed = int(seed)
+        self.jpeg_quality = int(jpeg_quality)
+        self.progress = progress
+        if isinstance(library, str):
+            from generator.library import create_library
+            library = create_library(library, **(library_options or {}))
+        self.library = library
+        classes = list(library.classes())
+        if num_classes is not None:
+            if not 1 <= num_classes <= len(classes):
+                raise UserError(f'num_classes={num_classes} is invalid; library {library.name!r} has '
+                                f'{len(classes)} classes (allowed: 1..{len(classes)})')
+            classes = classes[:num_classes]
+        self.classes = classes
+        self._backend_name = backend if isinstance(backend, str) else getattr(backend, 'name', type(backend).__name__)
+        self._backend = None if isinstance(backend, str) else backend
+        self._owns_backend = isinstance(backend, str)
+        self._backend_options = dict(backend_options or {})
+
+    # -- backend lifecycle -------------------------------------------------------------------------
+    @property
+    def backend(self):
+        """The render backend, created on first use."""
+        if self._backend is None:
+            from generator.backends import create_backend
+            t0 = time.perf_counter()
+            self._backend = create_backend(self._backend_name, self.library, self.screen_size,
+                                           **self._backend_options)
+            log.info('backend %s ready in %.2fs', self._backend_name, time.perf_counter() - t0)
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None and self._owns_backend:
+            self._backend.close()
+            self._backend = None
+
+    def __enter__(self) -> 'Generator':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- planning ----------------------------------------------------------------------------------
+    def plan(self, num_imgs: int) -> list[WorkUnit]:
+        """The (class, model, count) units of a set of ``num_imgs`` images, in library order."""
+        per_class = num_imgs // len(self.classes)
+        units = []
+        for c in self.classes:
+            models = list(self.library.models(c))
+            if not models:
+                raise UserError(f'class {c!r} of library {self.library.name!r} has no models')
+            per_model = per_class // len(models)
+            if per_model < 1:
+                need = len(self.classes) * len(models)
+                raise UserError(f'num_imgs={num_imgs} is too small: class {c!r} has {len(models)} models '
+                                f'and there are {len(self.classes)} classes; use num_imgs >= {need} '
+                                f'or fewer classes (--num_classes)')
+            units.extend(WorkUnit(c, m, per_model) for m in models)
+        return units
+
+    @staticmethod
+    def shard_units(units: list[WorkUnit], shard: tuple[int, int]) -> list[WorkUnit]:
+        index, count = shard
+        if count < 1 or not 0 <= index < count:
+            raise UserError(f'shard {index} of {count} is invalid; allowed: 0 <= index < count')
+        return units[index::count]
+
+    def dataset_path(self, params: GenParams) -> Path:
+        return self.dataset_dir / dataset_name(params)
+
+    def _metadata(self, params: GenParams, num_imgs: int) -> dict[str, Any]:
+        return {
+            'datadir': str(self.dataset_path(params)),
+            'screen_size': self.screen_size,
+            'output_size': self.output_size,
+            'max_rot_angle': MAX_ROT_ANGLE,
+            'min_dist': MIN_DIST,
+            'max_dist': MAX_DIST,
+            'max_height': MAX_HEIGHT,
+            'simple_objs': True,           # one object per image, as the original's simple-objects path
+            'gen_params': {k: int(params[k]) for k in params.get_keys()},
+            'max_lighting_intensity_var': MAX_LIGHT_INTENSITY_VAR,
+            'start': datetime.now().strftime(TIME_FORMAT),
+            # Additions of this reproduction (needed to regenerate or resume the set exactly).
+            'seed': self.seed,
+            'backend': self._backend_name,
+            'library': getattr(self.library, 'name', type(self.library).__name__),
+            'num_classes': len(self.classes),
+            'num_imgs': int(num_imgs),
+            'start_time': time.time(),
+        }
+
+    def _check_resumable(self, meta_path: Path, wanted: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            old = json.loads(meta_path.read_text())
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            log.warning('unreadable %s; rewriting it', meta_path)
+            return None
+        diff = [k for k in RESUME_KEYS if k in old and old[k] != wanted[k]]
+        if diff:
+            got = ', '.join(f'{k}={old[k]!r} (now {wanted[k]!r})' for k in diff)
+            raise UserError(f'{meta_path.parent} was generated with different settings: {got}; '
+                            f'rerun with the same settings to resume, or use another --root_dir')
+        return old
+
+    # -- generation --------------------------------------------------------------------------------
+    def gen_data(self, gen_params: GenParams, num_imgs: int, shard: tuple[int, int] = (0, 1)) -> Path:
+        """Render (or finish) the set of ``gen_params``; returns its ``images`` folder."""
+        try:
+            gen_params.validate()
+        except ValueError as e:
+            raise UserError(str(e)) from e
+        if num_imgs < 1:
+            raise UserError(f'num_imgs={num_imgs} is invalid; it must be >= 1')
+        t_start = time.perf_counter()
+        path = self.dataset_path(gen_params)
+        images_dir = path / 'images'
+        meta_path = path / METADATA_NAME
+        wanted = self._metadata(gen_params, num_imgs)
+        old = self._check_resumable(meta_path, wanted)
+        if old is not None and 'end' in old:
+            log.info('%s is complete; nothing to do', path)
+            return images_dir
+        units = self.plan(num_imgs)
+        mine = self.shard_units(units, shard)
+        if old is not None:
+            wanted['start'], wanted['start_time'] = old.get('start', wanted['start']), old.get('start_time')
+        atomic_write_json(meta_path, wanted, indent=4, sort_keys=True)
+
+        timer = StageTimer()
+        tuple_str = gen_params.get_tuple_str()
+        t0 = time.perf_counter()
+        todo = [(u, self._missing(images_dir, u)) for u in mine]
+        timer.add('scan', time.perf_counter() - t0)
+        total = sum(u.num_images for u in mine)
+        done = total - sum(len(m) for _, m in todo)
+        desc = tuple_str if shard[1] == 1 else f'{tuple_str} [{shard[0]}/{shard[1]}]'
+        with tqdm(total=total, initial=done, unit='img', desc=desc, disable=not self.progress,
+                  dynamic_ncols=True) as bar:
+            for unit, missing in todo:
+                if missing:
+                    self._render_unit(gen_params, unit, missing, images_dir, timer, bar)
+        timer.add('total', time.perf_counter() - t_start)
+        rendered = timer.counts.get('render', 0)
+        timing_name = 'timings.json' if shard[1] == 1 else f'timings_shard{shard[0]}of{shard[1]}.json'
+        atomic_write_json(path / timing_name, {'rendered': rendered, 'stages': timer.summary()},
+                          indent=2, sort_keys=True)
+        log.info('%s: rendered %d images; stages %s', path.name, rendered, timer.summary())
+
+        if all(not self._missing(images_dir, u) for u in units):
+            self._finalize(path, units, wanted)
+        return images_dir
+
+    def _missing(self, images_dir: Path, unit: WorkUnit) -> list[int]:
+        folder = images_dir / unit.class_name
+        if folder.is_dir():
+            stale = re.compile(rf'^\.{re.escape(IMG_PREFIX + unit.model_name)}_\d{{4,}}\.jpg\..*\.tmp$')
+            for f in folder.iterdir():      # temp files left by a killed run of this unit
+                if f.name.startswith('.') and stale.match(f.name):
+                    f.unlink(missing_ok=True)
+        return [i for i in range(unit.num_images)
+                if not is_valid_jpeg(folder / image_name(unit.model_name, i))]
+
+    def _render_unit(self, params: GenParams, unit: WorkUnit, indices: list[int], images_dir: Path,
+                     timer: StageTimer, bar: tqdm) -> None:
+        backend = self.backend
+        t0 = time.perf_counter()
+        backend.load(unit.class_name, unit.model_name)
+        timer.add('load', time.perf_counter() - t0)
+        draws = ModelDraws(self.seed, params.get_tuple_str(), unit.class_name, unit.model_name)
+        folder = images_dir / unit.class_name
+        for i in indices:
+            t0 = time.perf_counter()
+            spec = sample_image_spec(params, self.seed, unit.class_name, unit.model_name, i,
+                                     unit.num_images, draws)
+            t1 = time.perf_counter()
+            img = backend.render(spec)
+            t2 = time.perf_counter()
+            data = self._encode(img)
+            t3 = time.perf_counter()
+            atomic_write_bytes(folder / image_name(unit.model_name, i), data)
+            t4 = time.perf_counter()
+            timer.add('sample', t1 - t0)
+            timer.add('render', t2 - t1)
+            timer.add('encode', t3 - t2)
+            timer.add('write', t4 - t3)
+            bar.update(1)
+
+    def _encode(self, img: np.ndarray) -> bytes:
+        if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+            raise RuntimeError(f'backend returned an array of shape {img.shape} and dtype {img.dtype}; '
+                               f'expected H x W x 3 uint8')
+        pil = Image.fromarray(img)
+        if pil.size != (self.output_size, self.output_size):
+            pil = pil.resize((self.output_size, self.output_size), Image.LANCZOS)
+        buf = io.BytesIO()
+        pil.save(buf, format='JPEG', quality=self.jpeg_quality)
+        return buf.getvalue()
+
+    def _finalize(self, path: Path, units: list[WorkUnit], meta: dict[str, Any]) -> None:
+        write_preview(path / PREVIEW_NAME, [path / 'images' / u.class_name / image_name(u.model_name, i)
+                                            for u in units for i in range(u.num_images)])
+        meta = dict(meta)
+        meta['end'] = datetime.now().strftime(TIME_FORMAT)
+        if meta.get('start_time') is not None:
+            meta['total_time'] = round(time.time() - meta['start_time'], 3)
+        atomic_write_json(path / METADATA_NAME, meta, indent=4, sort_keys=True)
+        log.info('%s complete', path)
+
+
+def write_preview(out_path: Path, files: list[Path], grid: int = 8, tile: int = 64) -> Path:
+    """An 8x8 grid of evenly spaced samples (deterministic choice) as a PNG."""
+    n = min(grid * grid, len(files))
+    picks = [files[int(k * len(files) / n)] for k in range(n)] if n else []
+    cols = min(grid, max(n, 1))
+    rows = max(1, math.ceil(n / cols))
+    sheet = Image.new('RGB', (cols * tile, rows * tile), (255, 255, 255))
+    for k, f in enumerate(picks):
+        with Image.open(f) as im:
+            sheet.paste(im.convert('RGB').resize((tile, tile), Image.LANCZOS),
+                        ((k % cols) * tile, (k // cols) * tile))
+    buf = io.BytesIO()
+    sheet.save(buf, format='PNG')
+    return atomic_write_bytes(out_path, buf.getvalue())
+
+
+def read_metadata(dataset_path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads((Path(dataset_path) / METADATA_NAME).read_text())
+
