@@ -7,10 +7,20 @@ from typing import Callable
 from common.errors import UserError
 
 
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (a DataLoader worker wraps it in a traceback: keep its last line)."""
+    text = str(error).strip()
+    if 'Traceback' in text:
+        text = text.splitlines()[-1]
+        name = type(error).__name__ + ': '
+        text = text.split(name, 1)[-1] if name in text else text
+    return ' '.join(text.split())
+
+
 def run_cli(main: Callable[[], object], exit_code: int = 2) -> None:
     """Call ``main()``; a UserError becomes ``error: <message>`` on stderr and ``exit(exit_code)``."""
     try:
         main()
     except UserError as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {one_line(e)}', file=sys.stderr)
         sys.exit(exit_code)

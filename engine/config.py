@@ -1,0 +1,144 @@
+"""ClassifierConfig: every knob of a pre-training / downstream job (the original's keys and defaults)."""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from yacs.config import CfgNode
+
+from common.errors import UserError
+
+DOWNSTREAM_MODES = ('', 'linear', 'finetune', 'knn', 'task2vec')
+
+_DEFAULTS: dict[str, Any] = {
+    # the original's keys and defaults (ORIGINAL.md §2)
+    'SEED': None,
+    'SAVE_DIR': 'expts/tmp_last',
+    'SAVE_MODEL': True,
+    'DATA_DIR': '',
+    'RESUME': '',
+    'BACKBONE_PATH': '',
+    'LOG_LEVEL': 3,
+    'DATASET': '',
+    'TRAIN_ONLY': False,
+    'SPLIT_FRAC': None,
+    'VAL_AS_TEST': False,
+    'EVAL_ONLY': False,
+    'SMOOTHING': 0.1,
+    'AUTO_AUGMENT': 'rand-m9-mstd0.5-inc1',
+    'COLOR_JITTER': 0.4,
+    'MIXUP': 0.8,
+    'CUTMIX': 1.0,
+    'INTERPOLATION': 'bicubic',
+    'CUTMIX_MINMAX': None,
+    'MIXUP_PROB': 1.0,
+    'MIXUP_SWITCH_PROB': 0.5,
+    'MIXUP_MODE': 'batch',
+    'MODEL': 'resnet50',
+    'DROP_RATE': 0.0,
+    'DROP_PATH_RATE': 0.1,
+    'OPTIM': 'adamw',
+    'LR': 1e-3,
+    'WD': 0.05,
+    'SCHED': 'cosine',
+    'MIN_LR': 1e-5,
+    'WARMUP_EPOCHS': 5,
+    'WARMUP_LR': 1e-6,
+    'DECAY_EPOCHS': [25, 37],
+    'GRAD_CLIP': None,
+    'BATCH_SIZE': 64,
+    'MAX_EPOCHS': 10,
+    'LOG_INTERVAL': 25,
+    'VAL_INTERVAL': 1,
+    'CKPT_SAVE_INTERVAL': 100,
+    'NUM_WORKERS': 3,
+    'DOWNSTREAM_EVAL': '',
+    'DOWNSTREAM_DROP': 0.2,
+    'NUM_NEIGHBORS': [],
+    # additions of this project (README, "differences"): the original is fixed at 224 px, CUDA, 0.9/0.1
+    'INPUT_SIZE': 224,
+    'DEVICE': '',            # '' = cuda when available, else cpu
+    'MOMENTUM': 0.9,
+    'DECAY_RATE': 0.1,
+    'AMP': True,             # autocast + grad scaler on CUDA; ignored on CPU
+    'KNN_TEMPERATURE': 0.07,
+    'WANDB_PROJECT': 'task2sim',
+}
+
+
+class ClassifierConfig(CfgNode):
+    """A yacs node with every classifier-job key; unknown keys are rejected."""
+
+    def __init__(self, init_dict: dict | None = None, key_list=None, new_allowed: bool = False):
+        values = {k: (list(v) if isinstance(v, list) else v) for k, v in _DEFAULTS.items()}
+        if init_dict:
+            values.update(init_dict)
+        super().__init__(values, key_list=key_list, new_allowed=new_allowed)
+
+
+def _decode(value: Any) -> Any:
+    return CfgNode._decode_cfg_value(value) if isinstance(value, str) else value
+
+
+def set_value(cfg: CfgNode, key: str, raw: Any) -> None:
+    """Set one key with type checking; an unknown key or wrong type raises UserError naming it."""
+    if key not in cfg:
+        close = difflib.get_close_matches(key, list(cfg.keys()), n=3)
+        hint = f'; did you mean {", ".join(close)}?' if close else f'; allowed keys: {", ".join(sorted(cfg.keys()))}'
+        raise UserError(f'unknown config key {key!r}{hint}')
+    value, old = _decode(raw), cfg[key]
+    if isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(old, list) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    if isinstance(old, list) and isinstance(value, tuple):
+        value = list(value)
+    if old is not None and value is not None and type(old) is not type(value):
+        raise UserError(f'config key {key} expects {type(old).__name__} (default {old!r}), got {raw!r}')
+    cfg[key] = value
+
+
+def merge_overrides(cfg: CfgNode, pairs: Iterable[Any]) -> CfgNode:
+    """Merge a flat ``[KEY, VALUE, KEY, VALUE, ...]`` list (yacs merge_from_list form)."""
+    pairs = list(pairs)
+    if len(pairs) % 2:
+        raise UserError(f'--cfg-override needs KEY VALUE pairs, got an odd number of items: {pairs}')
+    for k, v in zip(pairs[0::2], pairs[1::2]):
+        set_value(cfg, str(k), v)
+    return cfg
+
+
+def merge_yaml(cfg: CfgNode, path: str | Path) -> CfgNode:
+    """Merge a YAML file of ``KEY: value`` pairs (safe-loaded)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f'config file {str(path)!r} does not exist')
+    with open(path) as f:
+        try:
+            data = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            raise UserError(f'config file {str(path)!r} is not valid YAML: {e}'.splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise UserError(f'config file {str(path)!r} must hold a mapping of KEY: value, got {type(data).__name__}')
+    for k, v in data.items():
+        set_value(cfg, str(k), v)
+    return cfg
+
+
+def validate(cfg: CfgNode) -> CfgNode:
+    """Check values whose allowed set is known; raise UserError naming the bad one."""
+    if cfg.DOWNSTREAM_EVAL not in DOWNSTREAM_MODES:
+        raise UserError(f'DOWNSTREAM_EVAL={cfg.DOWNSTREAM_EVAL!r} is invalid; allowed: {list(DOWNSTREAM_MODES)}')
+    if cfg.DOWNSTREAM_EVAL == 'knn' and not cfg.NUM_NEIGHBORS:
+        raise UserError('DOWNSTREAM_EVAL=knn needs NUM_NEIGHBORS, e.g. [5]')
+    if cfg.BATCH_SIZE < 1:
+        raise UserError(f'BATCH_SIZE={cfg.BATCH_SIZE} must be >= 1')
+    if cfg.INPUT_SIZE < 8:
+        raise UserError(f'INPUT_SIZE={cfg.INPUT_SIZE} must be >= 8')
+    if cfg.SPLIT_FRAC is not None and not 0.0 < float(cfg.SPLIT_FRAC) < 1.0:
+        raise UserError(f'SPLIT_FRAC={cfg.SPLIT_FRAC} must be in (0, 1)')
+    if cfg.DEVICE not in ('', 'cpu') and not str(cfg.DEVICE).startswith('cuda'):
+        raise UserError(f'DEVICE={cfg.DEVICE!r} is invalid; allowed: "", "cpu", "cuda", "cuda:N"')
+    return cfg
