@@ -1,0 +1,226 @@
+"""GLSL 3.30 sources of the embedded renderer.
+
+Mesa llvmpipe shades every pixel on the CPU and evaluates both sides of branches, so the shaders are
+branch-free, low-frequency terms (SH ambient, triplanar weights) are per vertex, and the tone curve, sRGB
+encoding and dither happen directly in the sky/object passes into an 8-bit target (no post pass unless
+depth of field is on). Alpha carries a log-encoded view depth for the depth-of-field pass.
+"""
+
+FULLSCREEN_VS = """
+#version 330
+out vec2 v_uv;
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
+    v_uv = p;
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
+# Shared: exposure + ACES-like curve + sRGB + dither, and the 8-bit log depth code.
+OUTPUT_GLSL = """
+uniform float exposure;
+const float Z_NEAR = 0.05;
+const float Z_LOG = 12.2;   // log(1e4 / 0.05)
+vec4 encode_output(vec3 x, float depth) {
+    x *= exposure;
+    vec3 m = clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
+    vec3 srgb = mix(m * 12.92, 1.055 * pow(m, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, m));
+    float noise = fract(52.9829189 * fract(dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715))));
+    return vec4(srgb + (noise - 0.5) / 255.0, clamp(log(max(depth, Z_NEAR) / Z_NEAR) / Z_LOG, 0.0, 1.0));
+}
+"""
+
+# Equirectangular sky seen through the camera: direction from the camera rotation.
+SKY_FS = """
+#version 330
+in vec2 v_uv;
+uniform mat3 cam_rot;      // camera-to-world rotation (columns: right, up, back)
+uniform vec2 tan_half;     // tan(fov_x / 2), tan(fov_y / 2); y negative = rows top-first
+uniform sampler2D pano;
+out vec4 frag;
+const float PI = 3.14159265;
+""" + OUTPUT_GLSL + """
+void main() {
+    vec3 d = normalize(cam_rot * vec3((v_uv * 2.0 - 1.0) * tan_half, -1.0));
+    vec2 uv = vec2(atan(d.x, -d.z) / (2.0 * PI) + 0.5, acos(clamp(d.y, -1.0, 1.0)) / PI);
+    frag = encode_output(textureLod(pano, uv, 0.0).rgb, 1.0e4);
+}
+"""
+
+OBJECT_VS = """
+#version 330
+in vec3 in_pos;
+in vec3 in_nrm;
+in float in_slot;
+uniform mat4 model;
+uniform mat3 normal_mat;
+uniform mat4 view_proj;
+uniform mat4 light_vp;
+uniform vec3 sh[9];         // diffuse radiance SH of the environment (irradiance / pi)
+out vec3 v_world;
+out vec3 v_nrm;
+out vec3 v_obj;
+out vec3 v_tri;             // triplanar weights
+out vec3 v_amb;             // SH ambient, per vertex (it is low-frequency)
+out vec4 v_light;
+flat out int v_slot;
+
+vec3 sh_eval(vec3 n) {
+    return sh[0] * 0.282095
+         + sh[1] * 0.488603 * n.y + sh[2] * 0.488603 * n.z + sh[3] * 0.488603 * n.x
+         + sh[4] * 1.092548 * n.x * n.y + sh[5] * 1.092548 * n.y * n.z
+         + sh[6] * 0.315392 * (3.0 * n.z * n.z - 1.0)
+         + sh[7] * 1.092548 * n.x * n.z + sh[8] * 0.546274 * (n.x * n.x - n.y * n.y);
+}
+
+void main() {
+    vec4 w = model * vec4(in_pos, 1.0);
+    v_world = w.xyz;
+    v_nrm = normalize(normal_mat * in_nrm);
+    v_obj = in_pos;
+    vec3 t = pow(abs(in_nrm), vec3(4.0));
+    v_tri = t / (t.x + t.y + t.z + 1e-6);
+    v_amb = max(sh_eval(v_nrm), vec3(0.0));
+    v_light = light_vp * w;
+    v_slot = int(in_slot + 0.5) & 15;
+    gl_Position = view_proj * w;
+}
+"""
+
+OBJECT_FS = """
+#version 330
+in vec3 v_world;
+in vec3 v_nrm;
+in vec3 v_obj;
+in vec3 v_tri;
+in vec3 v_amb;
+in vec4 v_light;
+flat in int v_slot;
+uniform vec3 cam_pos;
+uniform vec3 cam_fwd;
+uniform vec3 sun_dir;       // towards the sun
+uniform vec3 sun_rad;       // colour * intensity * scale
+uniform vec3 sky_up;        // mean radiance above / below the horizon: a cheap reflected environment
+uniform vec3 sky_down;
+uniform int mat_layer[16];
+uniform vec4 mat_props[16]; // texture repeats, roughness, metallic, -
+uniform sampler2DArray albedo_tex;
+uniform sampler2DShadow shadow_map;
+out vec4 frag;
+const float PI = 3.14159265;
+""" + OUTPUT_GLSL + """
+void main() {
+    vec4 props = mat_props[v_slot];
+    float layer = float(mat_layer[v_slot]);
+    vec3 p = v_obj * props.x;
+    // triplanar albedo in object space, so patterns stick to the object as it turns
+    vec3 albedo = v_tri.x * texture(albedo_tex, vec3(p.zy, layer)).rgb
+                + v_tri.y * texture(albedo_tex, vec3(p.xz, layer)).rgb
+                + v_tri.z * texture(albedo_tex, vec3(p.xy, layer)).rgb;
+    albedo *= albedo;   // textures are stored sRGB-ish: square is a cheap decode to linear
+    float rough = props.y;
+    float metal = props.z;
+
+    vec3 n = normalize(v_nrm);
+    vec3 v = normalize(cam_pos - v_world);
+    float flip = step(0.0, dot(n, v)) * 2.0 - 1.0;  // two-sided: open shells shade sensibly
+    n *= flip;
+    float ndl = max(dot(n, sun_dir), 0.0);
+    vec3 lp = v_light.xyz / v_light.w * 0.5 + 0.5;
+    float shadow = texture(shadow_map, vec3(lp.xy, lp.z - 0.003));
+
+    vec3 h = normalize(v + sun_dir);
+    float ndh = max(dot(n, h), 0.0);
+    float ndv = max(dot(n, v), 1e-3);
+    float a2 = max(rough * rough * rough * rough, 2e-3);
+    float dd = ndh * ndh * (a2 - 1.0) + 1.0;
+    float D = a2 / (PI * dd * dd);
+    vec3 f0 = mix(vec3(0.04), albedo, metal);
+    float fw = pow(1.0 - ndv, 5.0);
+    vec3 F = f0 + (1.0 - f0) * pow(1.0 - max(dot(h, v), 0.0), 5.0);
+    vec3 spec = min(D, 50.0) * 0.25 * F;
+
+    vec3 diffuse = albedo * (1.0 - metal);
+    vec3 color = (diffuse + PI * spec) * sun_rad * (ndl * shadow);
+    // ambient: SH irradiance (per vertex, flipped side uses the mean) + a rough sky reflection
+    vec3 sky_avg = 0.5 * (sky_up + sky_down);
+    vec3 amb = flip > 0.0 ? v_amb : sky_avg;
+    color += diffuse * amb;
+    vec3 r = reflect(-v, n);
+    vec3 refl = mix(sky_down, sky_up, smoothstep(-0.15 - rough, 0.15 + rough, r.y));
+    vec3 fr = f0 + (max(vec3(1.0 - rough), f0) - f0) * fw;
+    color += fr * mix(refl, amb, rough * rough);
+    frag = encode_output(color, dot(v_world - cam_pos, cam_fwd));
+}
+"""
+
+DEPTH_VS = """
+#version 330
+in vec3 in_pos;
+uniform mat4 mvp;
+void main() { gl_Position = mvp * vec4(in_pos, 1.0); }
+"""
+
+DEPTH_FS = """
+#version 330
+out vec4 frag;
+void main() { frag = vec4(1.0); }
+"""
+
+# Depth of field (only drawn for blurred images): a 16-tap disk gather sized by the circle of confusion.
+DOF_FS = """
+#version 330
+in vec2 v_uv;
+uniform sampler2D img;       // tone-mapped sRGB, a = log depth code
+uniform float focus;         // focus distance (m)
+uniform float coc_k;         // CoC radius in px = coc_k * |z - focus| / z
+uniform float max_coc;
+uniform vec2 texel;
+out vec4 frag;
+const float Z_NEAR = 0.05;
+const float Z_LOG = 12.2;
+const vec2 DISK[16] = vec2[](
+    vec2(0.000, 0.354), vec2(0.433, 0.250), vec2(-0.433, 0.250), vec2(0.000, -0.500),
+    vec2(0.612, -0.354), vec2(-0.612, -0.354), vec2(0.707, 0.408), vec2(-0.707, 0.408),
+    vec2(0.000, 0.866), vec2(0.000, -0.935), vec2(0.890, -0.150), vec2(-0.890, -0.150),
+    vec2(0.520, 0.830), vec2(-0.520, 0.830), vec2(0.530, -0.820), vec2(-0.530, -0.820));
+
+float coc(float code) {
+    float z = Z_NEAR * exp(code * Z_LOG);
+    return min(coc_k * abs(z - focus) / z, max_coc);
+}
+
+void main() {
+    vec4 c0 = texture(img, v_uv);
+    float r0 = coc(c0.a);
+    float lod = max(log2(r0 / 3.0), 0.0);
+    vec3 acc = c0.rgb;
+    float wsum = 1.0;
+    for (int i = 0; i < 16; i++) {
+        vec2 off = DISK[i] * r0;
+        vec4 t = textureLod(img, v_uv + off * texel, lod);
+        // a tap counts if it is itself blurred enough to reach this pixel (no sharp-object bleeding)
+        float wt = clamp(coc(t.a) - length(off) + 1.0, 0.0, 1.0);
+        acc += t.rgb * wt;
+        wsum += wt;
+    }
+    frag = vec4(acc / wsum, 1.0);
+}
+"""
+
+# Trivial shader for the raw draw+readback baseline of the throughput benchmark.
+TRIVIAL_VS = """
+#version 330
+in vec3 in_pos;
+in vec3 in_nrm;
+uniform mat4 mvp;
+out vec3 v_nrm;
+void main() { v_nrm = in_nrm; gl_Position = mvp * vec4(in_pos, 1.0); }
+"""
+
+TRIVIAL_FS = """
+#version 330
+in vec3 v_nrm;
+out vec4 frag;
+void main() { frag = vec4(v_nrm * 0.5 + 0.5, 1.0); }
+"""
