@@ -268,7 +268,7 @@ class Generator:
         done = total - sum(len(m) for _, m in todo)
         desc = tuple_str if shard[1] == 1 else f'{tuple_str} [{shard[0]}/{shard[1]}]'
         with tqdm(total=total, initial=done, unit='img', desc=desc, disable=not self.progress,
-                  dynamic_ncols=True) as bar:
+                  dynamic_ncols=True, position=shard[0] if shard[1] > 1 else None) as bar:
             for unit, missing in todo:
                 if missing:
                     self._render_unit(gen_params, unit, missing, images_dir, timer, bar)

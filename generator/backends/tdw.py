@@ -14,6 +14,7 @@ are reset for every image), so an image never depends on the previous one; TDW >
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,10 @@ from generator.backends.tdw_library import DEFAULT_MATERIAL, TDWLibrary
 from generator.spec import NUM_MATERIAL_SLOTS, SHARP_APERTURE, ImageSpec
 
 try:
-    from tdw.controller import Controller
-    from tdw.output_data import Bounds, Images, ImageSensors, OutputData, SceneRegions, Transforms
+    with warnings.catch_warnings():   # tdw imports the deprecated pkg_resources
+        warnings.simplefilter('ignore')
+        from tdw.controller import Controller
+        from tdw.output_data import Bounds, Images, ImageSensors, OutputData, SceneRegions, Transforms
 except ImportError as e:   # keep the error readable: the backend registry turns it into a UserError
     raise ImportError(f'the tdw backend needs the tdw package: pip install -r requirements-tdw.txt ({e})') from e
 

@@ -15,6 +15,7 @@ others in librarian order.
 from __future__ import annotations
 
 import json
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,7 +27,9 @@ DEFAULT_MATERIAL = 'cotton_natural_rough'   # materials=0: every slot of every s
 
 
 def _librarians():
-    from tdw.librarian import HDRISkyboxLibrarian, MaterialLibrarian, ModelLibrarian
+    with warnings.catch_warnings():   # tdw imports the deprecated pkg_resources
+        warnings.simplefilter('ignore')
+        from tdw.librarian import HDRISkyboxLibrarian, MaterialLibrarian, ModelLibrarian
     return ModelLibrarian, MaterialLibrarian, HDRISkyboxLibrarian
 
 

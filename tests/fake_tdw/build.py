@@ -430,8 +430,8 @@ class FakeTDWBuild(threading.Thread):
                 continue
             u = w / 2 + f * cam[:, 0] / cam[:, 2]
             v = h / 2 - f * cam[:, 1] / cam[:, 2]
-            x0, x1 = int(np.clip(np.floor(u.min()), 0, w)), int(np.clip(np.ceil(u.max()), 0, w))
-            y0, y1 = int(np.clip(np.floor(v.min()), 0, h)), int(np.clip(np.ceil(v.max()), 0, h))
+            x0, x1 = int(np.clip(np.round(u.min()), 0, w)), int(np.clip(np.round(u.max()), 0, w))
+            y0, y1 = int(np.clip(np.round(v.min()), 0, h)), int(np.clip(np.round(v.max()), 0, h))
             mask[y0:y1, x0:x1] = True
         return mask
 
