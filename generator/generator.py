@@ -125,6 +125,10 @@ class Generator:
             raise UserError(f'screen_size={screen_size} and output_size={output_size} must be >= 1')
         if not 1 <= jpeg_quality <= 100:
             raise UserError(f'jpeg_quality={jpeg_quality} is invalid; allowed: 1..100')
+        if isinstance(backend, str):
+            from generator.backends import BACKENDS
+            if backend not in BACKENDS:
+                raise UserError(f'unknown backend {backend!r}; allowed: {sorted(BACKENDS)}')
         self.dataset_dir = Path(dataset_dir)
         self.screen_size = int(screen_size)
         self.output_size = int(output_size)
@@ -262,7 +266,7 @@ class Generator:
         timer = StageTimer()
         tuple_str = gen_params.get_tuple_str()
         t0 = time.perf_counter()
-        todo = [(u, self._missing(images_dir, u)) for u in mine]
+        todo = [(u, self._missing(images_dir, u, clean=True)) for u in mine]
         timer.add('scan', time.perf_counter() - t0)
         total = sum(u.num_images for u in mine)
         done = total - sum(len(m) for _, m in todo)
@@ -283,9 +287,13 @@ class Generator:
             self._finalize(path, units, wanted)
         return images_dir
 
-    def _missing(self, images_dir: Path, unit: WorkUnit) -> list[int]:
+    def _missing(self, images_dir: Path, unit: WorkUnit, clean: bool = False) -> list[int]:
+        """Indices of the unit's images not finished yet; ``clean`` removes its stale temp files.
+
+        Only the shard that owns a unit may clean it (another shard may be writing its temp files).
+        """
         folder = images_dir / unit.class_name
-        if folder.is_dir():
+        if clean and folder.is_dir():
             stale = re.compile(rf'^\.{re.escape(IMG_PREFIX + unit.model_name)}_\d{{4,}}\.jpg\..*\.tmp$')
             for f in folder.iterdir():      # temp files left by a killed run of this unit
                 if f.name.startswith('.') and stale.match(f.name):
