@@ -10,7 +10,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from datasets.loaders import chestx, cub, deepweeds, dtd, embedded, flowers, folders, isic, kaokore, omniglot, pacs, svhn, usps
+from datasets.loaders import (chestx, cub, deepweeds, dtd, embedded, flowers, folders, isic, kaokore, omniglot,
+                              pacs, svhn, usps)
 from datasets.source import ImageSource
 
 

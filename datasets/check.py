@@ -62,14 +62,17 @@ def check_dataset(name: str, data_root: str | None = None, config_path: str | No
             ds[int(i)]  # raises UserError naming the file if it cannot be decoded
     if decode:
         parts.append(f'decoded {min(decode, len(train)) + min(decode, len(test))} samples')
-    return CheckResult(name, f'{name}: ' + '; '.join(parts) + ('' if mismatch else '  OK'), mismatch)
+    notes = dict.fromkeys(n for ds in (train, test) for n in ds.source.notes)
+    line = f'{name}: ' + '; '.join(parts) + ('' if mismatch else '  OK')
+    return CheckResult(name, ''.join([line] + [f'\n  note ({name}): {n}' for n in notes]), mismatch)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description='Check downstream datasets against the expected counts.')
     parser.add_argument('names', nargs='*', help='dataset names from configs/datasets.yaml')
     parser.add_argument('--all', action='store_true', help='check every dataset in the yaml')
-    parser.add_argument('--data-root', default=None, help='replaces /path/to/downstream/data (else $TASK2SIM_DATA_ROOT)')
+    parser.add_argument('--data-root', default=None,
+                        help='replaces /path/to/downstream/data (else $TASK2SIM_DATA_ROOT)')
     parser.add_argument('--config', default=None, help='dataset yaml (default configs/datasets.yaml)')
     parser.add_argument('--decode', type=int, default=4, help='images decoded per split as a read test')
     args = parser.parse_args(argv)

@@ -23,7 +23,8 @@ def open_rgb(path: str | os.PathLike) -> Image.Image:
     try:
         with open(path, 'rb') as f:
             img = Image.open(f)
-            return img.convert('RGB')
+            img.load()
+        return img if img.mode == 'RGB' else img.convert('RGB')
     except FileNotFoundError:
         raise UserError(f'image file not found: {path}') from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:

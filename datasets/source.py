@@ -20,6 +20,7 @@ class ImageSource:
 
     targets: np.ndarray
     classes: list[str] | None = None
+    notes: tuple[str, ...] = ()  # facts about the data on disk worth reporting (skipped rows, file used)
 
     def __len__(self) -> int:
         return len(self.targets)

@@ -33,3 +33,12 @@ def test_check_missing_dataset_one_line_and_nonzero(tmp_path):
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('error: dataset AID:') and 'captain-whu' in err[0]
     assert 'Traceback' not in proc.stderr
+
+
+def test_check_reports_skipped_rows_and_derived_splits(tmp_path, capsys):
+    make_fake('Kaokore', tmp_path)
+    make_fake('CUB', tmp_path)
+    assert main(['Kaokore', 'CUB', '--data-root', str(tmp_path)]) == 1  # miniature counts differ
+    out = capsys.readouterr().out
+    assert 'note (Kaokore): 1 rows of labels.csv have no image file on disk (left out)' in out
+    assert 'note (CUB): train_filelist.txt absent' in out and 'datasets.prepare_cub' in out

@@ -30,6 +30,11 @@ def file_names(folder: Path) -> set[str]:
         return {e.name for e in it if not e.name.startswith('.')}
 
 
+def skipped_note(skipped: int, table: str) -> tuple[str, ...]:
+    """A note for rows whose image file is missing (the original skips them too)."""
+    return (f'{skipped} rows of {table} have no image file on disk (left out)',) if skipped else ()
+
+
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV file (blank lines dropped)."""
     with open(path, newline='', encoding='utf-8-sig') as f:

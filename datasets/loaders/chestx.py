@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datasets.loaders._files import file_names, read_csv, require_dir, require_file
+from datasets.loaders._files import file_names, read_csv, require_dir, require_file, skipped_note
 from datasets.source import FileSource
 
 CLASSES = ['Atelectasis', 'Cardiomegaly', 'Effusion', 'Infiltration', 'Mass', 'Nodule', 'Pneumothorax']
@@ -16,10 +16,15 @@ def load_chestx(root: Path, mode: str) -> FileSource:
     present = file_names(image_dir)
     label_of = {c: i for i, c in enumerate(CLASSES)}
     _, rows = read_csv(csv_path)
-    paths, targets = [], []
+    paths, targets, skipped = [], [], 0
     for row in rows:
         name, findings = row[0].strip(), row[1].strip().split('|')
-        if len(findings) == 1 and findings[0] in label_of and name in present:
+        if len(findings) == 1 and findings[0] in label_of:
+            if name not in present:
+                skipped += 1
+                continue
             paths.append(str(image_dir / name))
             targets.append(label_of[findings[0]])
-    return FileSource(paths, targets, CLASSES)
+    source = FileSource(paths, targets, CLASSES)
+    source.notes = skipped_note(skipped, 'Data_Entry_2017.csv')
+    return source

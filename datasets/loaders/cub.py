@@ -53,5 +53,10 @@ def read_file_list(path: Path) -> list[tuple[str, int]]:
 def load_cub(root: Path, mode: str) -> FileSource:
     image_dir = require_dir(root / 'images', 'image folder')
     list_path = root / f'{mode}_filelist.txt'
-    entries = read_file_list(list_path) if list_path.is_file() else official_file_lists(root)[mode]
-    return FileSource([str(image_dir / rel) for rel, _ in entries], [label for _, label in entries])
+    derived = not list_path.is_file()
+    entries = official_file_lists(root)[mode] if derived else read_file_list(list_path)
+    source = FileSource([str(image_dir / rel) for rel, _ in entries], [label for _, label in entries])
+    if derived:
+        source.notes = (f'{list_path.name} absent: split derived from the official train_test_split.txt '
+                        f'(write the lists with: python -m datasets.prepare_cub {root})',)
+    return source

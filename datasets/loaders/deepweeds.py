@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datasets.loaders._files import column, file_names, read_csv, require_dir, require_file
+from datasets.loaders._files import column, file_names, read_csv, require_dir, require_file, skipped_note
 from datasets.source import FileSource
 
 CLASSES = ['Chinee apple', 'Lantana', 'Parkinsonia', 'Parthenium', 'Prickly acacia', 'Rubber vine',
@@ -17,9 +17,13 @@ def load_deepweeds(root: Path, mode: str) -> FileSource:
     present = file_names(image_dir)
     header, rows = read_csv(csv_path)
     c_file, c_label = column(header, 'Filename', csv_path), column(header, 'Label', csv_path)
-    paths, targets = [], []
+    paths, targets, skipped = [], [], 0
     for row in rows:
-        if row[c_file] in present:
-            paths.append(str(image_dir / row[c_file]))
-            targets.append(int(row[c_label]))
-    return FileSource(paths, targets, CLASSES)
+        if row[c_file] not in present:
+            skipped += 1
+            continue
+        paths.append(str(image_dir / row[c_file]))
+        targets.append(int(row[c_label]))
+    source = FileSource(paths, targets, CLASSES)
+    source.notes = skipped_note(skipped, 'labels.csv')
+    return source

