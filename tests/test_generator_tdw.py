@@ -175,3 +175,19 @@ def test_fake_build_rejects_commands_outside_the_api(session):
         session.backend.send([{'$type': 'send_environments', 'frequency': 'once'}])
     assert len(session.fake.errors) == 2 and 'set_directionial_light_color' in session.fake.errors[0]
     session.fake.errors.clear()
+
+
+def test_no_state_leaks_between_sets(session, library, tmp_path):
+    """The original kept blur and sun colour of one set in the next; here every image is absolute."""
+    with Generator(tmp_path, backend=session.backend, library=library, screen_size=32, output_size=32,
+                   num_classes=1) as g:
+        g.gen_data(GenParams.from_tuple_str('0_1_1_1_1_1_0_0_0'), 4)
+        assert session.fake.aperture < 70 or session.fake.sun_color.min() < 1
+        g.gen_data(GenParams.from_tuple_str('0_0_0_0_0_1_0_0_0'), 4)
+    assert session.fake.errors == []
+    assert session.fake.aperture == 70 and session.fake.sun_color.tolist() == [1.0, 1.0, 1.0]
+    assert session.fake.sun_intensity == pytest.approx(library.skyboxes[0].sun_intensity)
+    from scipy.spatial.transform import Rotation
+    sky = library.skyboxes[0]
+    base = Rotation.from_euler('xy', [sky.sun_elevation, sky.sun_initial_angle], degrees=True)
+    assert (session.fake.sun * base.inv()).magnitude() < 1e-6     # the sun rotated back exactly
