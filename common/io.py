@@ -8,8 +8,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = 'wb') -> Path:
-    """Call ``write(fileobj)`` on a temp file in the target's folder, fsync it, then rename it over ``path``."""
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = 'wb',
+                 fsync: bool = True) -> Path:
+    """Call ``write(fileobj)`` on a temp file in the target's folder, fsync it, then rename it over ``path``.
+
+    ``fsync=False`` skips the flush to disk: still safe against a killed process (the rename is atomic),
+    not against power loss; for many small files whose readers check completeness (e.g. JPEG markers).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
@@ -17,7 +22,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -26,8 +32,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     return path
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    return atomic_write(path, lambda f: f.write(data))
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, fsync: bool = True) -> Path:
+    return atomic_write(path, lambda f: f.write(data), fsync=fsync)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
