@@ -17,6 +17,9 @@ ROOM = (10.0, 4.5, 10.0)            # w, h, l of the scene region when none is r
 FOV_Y = 60.0
 NEAR, FAR = 0.01, 160.0             # the original's camera clipping planes
 SENSOR_HEIGHT = 0.024               # Unity's physical-camera sensor height (m), sets the focal length for DOF
+# Our meshes are unit-size; the original's unit-size TDW models fill ~40 % of the frame height at the default
+# pose. Scaling by 1.4 makes the largest side span ~57 % (thin and elongated shapes stay readable at 64 px).
+FRAME_SCALE = 1.4
 
 
 @dataclass
@@ -70,12 +73,12 @@ def look_rotation(direction: np.ndarray) -> np.ndarray:
     return np.column_stack([right, true_up, -f])
 
 
-def initial_placement(lo: np.ndarray, hi: np.ndarray) -> Placement:
+def initial_placement(lo: np.ndarray, hi: np.ndarray, frame_scale: float = FRAME_SCALE) -> Placement:
     """The original's scale normalisation (max clamp, min clamp) and re-centring, for a mesh with bounds lo..hi
-    whose pivot is at the origin (our meshes: bottom centre)."""
+    whose pivot is at the origin (our meshes: bottom centre), starting from ``frame_scale``."""
     w, h, l = ROOM
     ext = hi - lo
-    scale = 1.0
+    scale = frame_scale
     big = max(2 * ext[0] / w, ext[1] / (0.9 * h), 2 * ext[2] / l)
     if big > 1:
         scale /= big

@@ -1,24 +1,41 @@
-"""Object-library registry: ``create_library(name, **kw)``; entries are imported lazily."""
+"""Object libraries: which classes/models exist, and (for the embedded renderer) their geometry.
+
+``create_library(name, **kw)``: 'procedural' (default, built in), a mesh folder path, or 'meshes:<root>'.
+Other backends register their own libraries in LIBRARIES (e.g. 'tdw').
+"""
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 from common.errors import UserError
 
-# name -> "module:Class"; every class takes keyword options only.
-LIBRARIES: dict[str, str] = {
-    'tdw': 'generator.backends.tdw_library:TDWLibrary',   # ThreeDWorld model records (needs requirements-tdw.txt)
+
+def _procedural(**kw: Any):
+    from generator.library.procedural import ProceduralLibrary
+    return ProceduralLibrary(**kw)
+
+
+def _meshes(root: str | None = None, **kw: Any):
+    from generator.library.mesh_folder import MeshFolderLibrary
+    if root is None:
+        raise UserError("the 'meshes' library needs a folder: use 'meshes:<root>' or pass root=<folder>")
+    return MeshFolderLibrary(root, **kw)
+
+
+LIBRARIES: dict[str, Callable[..., Any]] = {
+    'procedural': _procedural,
+    'meshes': _meshes,
 }
 
 
-def create_library(name: str, **kw: Any):
-    """The object library registered under ``name``."""
-    if name not in LIBRARIES:
-        raise UserError(f'unknown library {name!r}; allowed: {sorted(LIBRARIES)}')
-    module_name, cls_name = LIBRARIES[name].split(':')
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as e:
-        raise UserError(f'library {name!r} is not available ({e})') from e
-    return getattr(module, cls_name)(**kw)
+def create_library(name: str = 'procedural', **kw: Any):
+    """Build an object library by registry name, 'meshes:<root>', or an existing mesh-folder path."""
+    if name in LIBRARIES:
+        return LIBRARIES[name](**kw)
+    if name.startswith('meshes:'):
+        return _meshes(name.split(':', 1)[1], **kw)
+    if Path(name).is_dir():
+        return _meshes(name, **kw)
+    raise UserError(f'object library {name!r} is unknown; allowed: {", ".join(sorted(LIBRARIES))}, '
+                    f"'meshes:<folder>' or a mesh folder path")
