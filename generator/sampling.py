@@ -16,7 +16,7 @@ import hashlib
 import numpy as np
 
 from generator.generator_params import GenParams
-from generator.spec import NUM_MATERIAL_SLOTS, NUM_SKIES, SHARP_APERTURE, ImageSpec
+from generator.spec import NUM_MATERIAL_SLOTS, NUM_SKIES, ImageSpec
 
 # The original's constants (TDW.md section 4).
 MAX_ROT_ANGLE = 180.0             # pose_rot: pitch, yaw, roll ~ U(-180, 180)

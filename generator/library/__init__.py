@@ -23,9 +23,18 @@ def _meshes(root: str | None = None, **kw: Any):
     return MeshFolderLibrary(root, **kw)
 
 
+def _tdw(**kw: Any):
+    from generator.backends.tdw_library import TDWLibrary
+    try:
+        return TDWLibrary(**kw)
+    except ImportError as e:   # tdw is optional (requirements-tdw.txt)
+        raise UserError(f"the 'tdw' library needs the tdw package: pip install -r requirements-tdw.txt ({e})") from e
+
+
 LIBRARIES: dict[str, Callable[..., Any]] = {
     'procedural': _procedural,
     'meshes': _meshes,
+    'tdw': _tdw,
 }
 
 
