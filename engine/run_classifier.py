@@ -213,7 +213,7 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
     logging.basicConfig(level=logging.INFO if env.is_main and cfg.LOG_LEVEL >= 2 else logging.WARNING,
                         format='%(asctime)s %(message)s', datefmt='%H:%M:%S', force=True)
     seed = 0 if cfg.SEED is None else int(cfg.SEED)
-    seed_everything(seed + env.rank)
+    seed_everything(seed)  # the same initial weights on every rank
     save_dir = Path(cfg.SAVE_DIR)
     if env.is_main:
         save_dir.mkdir(parents=True, exist_ok=True)
