@@ -191,3 +191,37 @@ def test_no_state_leaks_between_sets(session, library, tmp_path):
     sky = library.skyboxes[0]
     base = Rotation.from_euler('xy', [sky.sun_elevation, sky.sun_initial_angle], degrees=True)
     assert (session.fake.sun * base.inv()).magnitude() < 1e-6     # the sun rotated back exactly
+
+
+def test_cli_with_two_workers_on_two_builds(library, tmp_path):
+    """--backend tdw --workers 2: worker i talks to the build on --port + i."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    while True:
+        port = free_port()
+        with socket.socket() as s:
+            if s.connect_ex(('localhost', port + 1)) != 0:
+                break
+    fakes = [FakeTDWBuild(port + i, model_records=library.model_librarian) for i in range(2)]
+    for f in fakes:
+        f.start()
+    objects = tmp_path / 'objects.json'
+    objects.write_text(json.dumps(OBJECTS))
+    try:
+        r = subprocess.run([str(a) for a in [sys.executable, '-W', 'ignore', 'generator/gen_from_tuple_str.py',
+                            '--root_dir', tmp_path / 'out', '--tuple_str', '1_0_0_1_0_2_0_0_1',
+                            '--num_imgs', 16, '--backend', 'tdw', '--library', 'tdw', '--tdw_objects', objects,
+                            '--size', 32, '--no_progress', '--workers', 2, '--port', port,
+                            '--backend_opt', 'timeout_ms=20000']],
+                           cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+    finally:
+        for f in fakes:
+            f.stop()
+    assert r.returncode == 0, r.stderr
+    images = tmp_path / 'out' / 'dataset_1_0_0_1_0_2_0_0_1' / 'images'
+    assert is_complete(images.parent) and len(list(images.rglob('*.jpg'))) == 16
+    for f in fakes:
+        assert f.errors == [] and f.terminated
+    added = [sorted(c['name'] for _, c in f.log if c['$type'] == 'add_object') for f in fakes]
+    assert added == [['24_in_wall_cabinet_white_wood', 'chair_billiani_doll'], ['24_in_wall_cabinet_wood_beach_honey']]
