@@ -15,6 +15,7 @@ the (class, model) units ``i::n`` of the library order; the pixels do not depend
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -45,7 +46,7 @@ PREVIEW_NAME = 'preview.png'
 TIME_FORMAT = '%H:%M %d.%m.%y'
 # Metadata fields that must match for a run to resume an existing, unfinished dataset.
 RESUME_KEYS = ('seed', 'backend', 'library', 'num_classes', 'num_imgs', 'screen_size', 'output_size',
-               'gen_params')
+               'gen_params', 'units_sha256')
 
 
 def image_name(model_name: str, index: int) -> str:
@@ -252,12 +253,14 @@ class Generator:
         path = self.dataset_path(gen_params)
         images_dir = path / 'images'
         meta_path = path / METADATA_NAME
+        units = self.plan(num_imgs)
         wanted = self._metadata(gen_params, num_imgs)
+        wanted['units_sha256'] = hashlib.sha256(json.dumps(
+            [[u.class_name, u.model_name, u.num_images] for u in units]).encode()).hexdigest()
         old = self._check_resumable(meta_path, wanted)
         if old is not None and 'end' in old:
             log.info('%s is complete; nothing to do', path)
             return images_dir
-        units = self.plan(num_imgs)
         mine = self.shard_units(units, shard)
         if old is not None:
             wanted['start'], wanted['start_time'] = old.get('start', wanted['start']), old.get('start_time')

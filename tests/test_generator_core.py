@@ -95,6 +95,10 @@ def test_resize_and_settings_mismatch(tmp_path):
     with Generator(tmp_path, backend=flat_backend(48), library=lib, screen_size=48, output_size=24, seed=9) as g:
         with pytest.raises(UserError, match='seed=0 .now 9.'):
             g.gen_data(P, 4)
+    other_models = ToyLibrary(1, 2)                  # same library name, different object list
+    with Generator(tmp_path, backend=flat_backend(48), library=other_models, screen_size=48, output_size=24) as g:
+        with pytest.raises(UserError, match='units_sha256'):
+            g.gen_data(P, 4)
 
 
 def test_bad_inputs_raise_user_errors(tmp_path):
