@@ -80,11 +80,13 @@ class HDF5Source(ImageSource):
         self.targets = np.asarray(targets, dtype=np.int64).reshape(-1)
         self.classes = classes
         self._file = None
+        self._pid = None
 
     def _images(self):
-        if self._file is None:
+        # h5py handles must not be shared across processes: a forked DataLoader worker reopens the file.
+        if self._file is None or self._pid != os.getpid():
             import h5py
-            self._file = h5py.File(self.path, 'r')
+            self._file, self._pid = h5py.File(self.path, 'r'), os.getpid()
         return self._file[self.key]
 
     def load(self, idx: int) -> Image.Image:
@@ -97,9 +99,8 @@ class HDF5Source(ImageSource):
         return f'{self.path}:{self.key}[{idx}]'
 
     def __getstate__(self) -> dict:
-        # h5py handles cannot cross process boundaries (DataLoader workers); each process reopens.
         state = self.__dict__.copy()
-        state['_file'] = None
+        state['_file'] = state['_pid'] = None
         return state
 
 

@@ -132,8 +132,11 @@ def test_image_folder_errors_name_the_problem(tmp_path):
     ds = build_image_folder(root)
     with pytest.raises(UserError, match='bad.jpg'):
         ds[2]
-    with pytest.raises(UserError, match='bad.jpg'):  # raised through a DataLoader as well
-        list(torch.utils.data.DataLoader(ds, batch_size=3, collate_fn=lambda b: b))
+    for workers in (0, 1):  # raised through a DataLoader, also from a worker process
+        batches = iter(torch.utils.data.DataLoader(ds, batch_size=3, num_workers=workers, collate_fn=lambda b: b))
+        with pytest.raises(UserError, match='bad.jpg') as caught:
+            next(batches)
+        del caught, batches  # shuts the worker down now (a lingering iterator waits 5 s when collected)
 
 
 def test_truncated_jpeg_still_loads(tmp_path):

@@ -142,3 +142,12 @@ def test_hdf5_source_survives_pickling_for_workers(tmp_path):
     ds[0]  # opens the file in this process
     clone = pickle.loads(pickle.dumps(ds))
     assert clone[3][1] == ds[3][1] == 3
+
+
+def test_hdf5_and_errors_through_worker_processes(tmp_path):
+    make_fake('PacsS', tmp_path)
+    ds = build_dataset('PacsS', 'train', with_index=True, data_root=tmp_path)
+    ds[0]  # the parent opens the file before the workers fork
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2, collate_fn=lambda b: b)
+    items = [item for batch in loader for item in batch]
+    assert [(label_of(img), label, i) for img, label, i in items] == [(t, t, i) for i, t in enumerate(ds.targets)]

@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 from common.errors import UserError
 from datasets.loaders._files import MissingData, require_dir, require_file
@@ -22,6 +21,7 @@ def _split_file(root: Path) -> Path:
 
 def load_flowers(root: Path, mode: str) -> FileSource:
     """Image id k (1-based) is the k-th sorted jpg; label = imagelabels[k-1] - 1."""
+    import scipy.io
     image_dir = require_dir(root / 'jpg', 'image folder')
     files = sorted(n for n in os.listdir(image_dir) if n.lower().endswith('.jpg') and not n.startswith('.'))
     labels = scipy.io.loadmat(require_file(root / 'imagelabels.mat', 'label file'))['labels'].reshape(-1)

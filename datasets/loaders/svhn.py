@@ -4,13 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 from datasets.loaders._files import require_file
 from datasets.source import ArraySource
 
 
 def load_svhn(root: Path, mode: str) -> ArraySource:
+    import scipy.io
     path = require_file(root / f'{mode}_32x32.mat', f'{mode} file')
     mat = scipy.io.loadmat(path)
     images = np.ascontiguousarray(np.transpose(mat['X'], (3, 0, 1, 2)))  # 32x32x3xN -> Nx32x32x3
