@@ -225,3 +225,15 @@ def test_cli_with_two_workers_on_two_builds(library, tmp_path):
         assert f.errors == [] and f.terminated
     added = [sorted(c['name'] for _, c in f.log if c['$type'] == 'add_object') for f in fakes]
     assert added == [['24_in_wall_cabinet_white_wood', 'chair_billiani_doll'], ['24_in_wall_cabinet_wood_beach_honey']]
+
+
+def test_silent_build_times_out_and_close_still_releases_the_port(library):
+    import zmq
+    s = Session(library)
+    s.fake.stop()                                            # the build dies
+    s.backend.timeout_ms = 200
+    s.backend.socket.setsockopt(zmq.RCVTIMEO, 200)
+    with pytest.raises(RuntimeError, match='no reply from the TDW build'):
+        s.backend.send([{'$type': 'send_images', 'frequency': 'never'}])
+    s.backend.close()
+    assert s.backend.socket is None

@@ -14,6 +14,7 @@ are reset for every image), so an image never depends on the previous one; TDW >
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from typing import Any
 
@@ -31,6 +32,8 @@ try:
         from tdw.output_data import Bounds, Images, ImageSensors, OutputData, SceneRegions, Transforms
 except ImportError as e:   # keep the error readable: the backend registry turns it into a UserError
     raise ImportError(f'the tdw backend needs the tdw package: pip install -r requirements-tdw.txt ({e})') from e
+
+log = logging.getLogger('generator')
 
 AVATAR_ID = 'a'
 AVATAR_POSITION = (1.0, 1.5, 1.8)          # the original's default avatar position
@@ -82,6 +85,7 @@ class TDWBackend(Controller):
         self.size = int(size)
         self.load_path = load_path
         self.terminate_on_close = terminate_on_close
+        self.timeout_ms = timeout_ms
         self.object_id = 0
         self._num_loads = 0
         super().__init__(port=port, check_version=check_version, launch_build=launch_build)
@@ -93,8 +97,12 @@ class TDWBackend(Controller):
 
     # -- transport --------------------------------------------------------------------------------
     def send(self, commands: list[dict]) -> list:
-        """``communicate`` that fails loudly when the build quits."""
-        resp = self.communicate(commands)
+        """``communicate`` that fails loudly when the build quits or (with ``timeout_ms``) goes silent."""
+        import zmq
+        try:
+            resp = self.communicate(commands)
+        except zmq.Again as e:
+            raise RuntimeError(f'no reply from the TDW build within timeout_ms={self.timeout_ms}') from e
         for r in resp[:-1]:
             if OutputData.get_data_type_id(r) == 'quit':
                 raise RuntimeError('the TDW build quit (an invalid command?); see its log')
@@ -370,6 +378,8 @@ class TDWBackend(Controller):
                 self.send(cmds)
             if self.terminate_on_close:
                 self.socket.send_multipart([b'[{"$type": "terminate"}]'])
+        except Exception as e:   # a dead or silent build: still release the port
+            log.warning('closing the TDW connection uncleanly: %s', e)
         finally:
             self.socket.close(linger=0)
             self.socket = None
