@@ -88,7 +88,8 @@ class TDWBackend(Controller):
         self.timeout_ms = timeout_ms
         self.object_id = 0
         self._num_loads = 0
-        super().__init__(port=port, check_version=check_version, launch_build=launch_build)
+        # tdw 1.13 only launches (and downloads) a build after its version check.
+        super().__init__(port=port, check_version=check_version or launch_build, launch_build=launch_build)
         if timeout_ms is not None:
             import zmq
             self.socket.setsockopt(zmq.RCVTIMEO, int(timeout_ms))
