@@ -61,7 +61,7 @@ def add_generation_args(p: argparse.ArgumentParser) -> None:
     g.add_argument('--tdw_materials', default=None, help='TXT file of material names')
     s = p.add_argument_group('submitit')
     s.add_argument('--submitit', action='store_true', help='one Slurm array task per shard (--workers)')
-    s.add_argument('--cluster', default=None, choices=[None, 'slurm', 'local', 'debug'],
+    s.add_argument('--cluster', default=None, choices=['slurm', 'local', 'debug'],
                    help='submitit executor (default: slurm when available, else local)')
     s.add_argument('--job_dir', default=None, help='submitit logs (default <root_dir>/slurm)')
     s.add_argument('--timeout', type=int, default=24 * 60, help='minutes per array task')
