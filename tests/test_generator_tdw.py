@@ -35,11 +35,11 @@ def free_port() -> int:
 class Session:
     """A fake build plus a real TDW controller connected to it."""
 
-    def __init__(self, library, size=32, region=(10.0, 4.5, 10.0)):
+    def __init__(self, library, size=32, region=(10.0, 4.5, 10.0), **options):
         port = free_port()
         self.fake = FakeTDWBuild(port, model_records=library.model_librarian, region=region)
         self.fake.start()
-        self.backend = TDWBackend(library=library, size=size, port=port, timeout_ms=20000)
+        self.backend = TDWBackend(library=library, size=size, port=port, timeout_ms=20000, **options)
 
     def close(self):
         self.backend.close()
@@ -160,10 +160,13 @@ def test_scale_normalisation_loop(library):
         s.close()
 
 
-def test_no_region_uses_defaults(library):
-    s = Session(library, region=None)
+def test_no_region_uses_defaults_and_skybox_preload(library):
+    s = Session(library, region=None, skybox_preload=True)
     try:
         assert s.backend.region == (10.0, 4.5, 10.0)
+        skies = [c['name'] for _, c in s.fake.log if c['$type'] == 'add_hdri_skybox']
+        assert len(skies) == 44 and len(set(skies)) == 43 and skies[-1] == 'fish_hoek_beach_4k'
+        assert s.fake.errors == []
     finally:
         s.close()
 
