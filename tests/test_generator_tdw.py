@@ -160,9 +160,12 @@ def test_scale_normalisation_loop(library):
         s.close()
 
 
-def test_no_region_uses_defaults_and_skybox_preload(library):
-    s = Session(library, region=None, skybox_preload=True)
+def test_no_region_skybox_preload_and_load_path(library):
+    s = Session(library, region=None, skybox_preload=True, load_path='/data/tdw')
     try:
+        s.backend.load('n03001627', 'chair_billiani_doll')
+        urls = [c['url'] for _, c in s.fake.log if c['$type'] == 'add_object']
+        assert urls == ['file:///data/tdw/tdw_asset_bundles/models/chair_billiani_doll']
         assert s.backend.region == (10.0, 4.5, 10.0)
         skies = [c['name'] for _, c in s.fake.log if c['$type'] == 'add_hdri_skybox']
         assert len(skies) == 44 and len(set(skies)) == 43 and skies[-1] == 'fish_hoek_beach_4k'
