@@ -41,4 +41,4 @@ def test_check_reports_skipped_rows_and_derived_splits(tmp_path, capsys):
     assert main(['Kaokore', 'CUB', '--data-root', str(tmp_path)]) == 1  # miniature counts differ
     out = capsys.readouterr().out
     assert 'note (Kaokore): 1 rows of labels.csv have no image file on disk (left out)' in out
-    assert 'note (CUB): train_filelist.txt absent' in out and 'datasets.prepare_cub' in out
+    assert 'note (CUB): train_filelist.txt absent' in out and 'datasets.prepare cub' in out

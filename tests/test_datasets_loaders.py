@@ -9,7 +9,7 @@ from PIL import Image
 from common.errors import UserError
 from datasets import build_dataset, get_num_classes
 from datasets.catalog import CATALOG
-from datasets.prepare_cub import write_cub_file_lists
+from datasets.prepare import write_cub_file_lists
 from tests.datasets_fakes import FAKES, label_of, make_fake
 
 TWENTY = ['CropDisease', 'EuroSAT', 'SVHN', 'ChestX', 'Sketch', 'DTD', 'Flowers102', 'DeepWeeds', 'Resisc45',

@@ -2,7 +2,7 @@
 
 Those two files are not in the official release. When they are absent they are derived in memory from
 the official ``images.txt``, ``image_class_labels.txt`` and ``train_test_split.txt`` (label = class - 1,
-5,994 train / 5,794 test); ``python -m datasets.prepare_cub DIR`` writes them to disk.
+5,994 train / 5,794 test); ``python -m datasets.prepare cub DIR`` writes them to disk.
 """
 from __future__ import annotations
 
@@ -58,5 +58,5 @@ def load_cub(root: Path, mode: str) -> FileSource:
     source = FileSource([str(image_dir / rel) for rel, _ in entries], [label for _, label in entries])
     if derived:
         source.notes = (f'{list_path.name} absent: split derived from the official train_test_split.txt '
-                        f'(write the lists with: python -m datasets.prepare_cub {root})',)
+                        f'(write the lists with: python -m datasets.prepare cub {root})',)
     return source
