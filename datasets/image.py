@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from common.errors import UserError
 
@@ -27,6 +27,8 @@ def open_rgb(path: str | os.PathLike) -> Image.Image:
         return img if img.mode == 'RGB' else img.convert('RGB')
     except FileNotFoundError:
         raise UserError(f'image file not found: {path}') from None
+    except UnidentifiedImageError:
+        raise UserError(f'cannot read image {path}: corrupt or not an image file') from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise UserError(f'cannot read image {path}: {e}') from None
 
