@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ import pytest
 from common.errors import UserError
 from engine.args import parse_args
 from tests.engine_utils import ROOT, make_image_folder, make_split_folder, run_cli, tiny_overrides
+
+
+def _cli_in_process(argv: list[str], capsys):
+    """Run the engine CLI wrapper in this process; returns (exit code, stderr)."""
+    from common.cli import run_cli as wrap
+    from engine.run_classifier import main
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        wrap(lambda: main(argv))
+    return subprocess.CompletedProcess(argv, exc.value.code, '', capsys.readouterr().err)
 
 
 def _assert_one_line_error(res, *fragments: str) -> None:
@@ -39,28 +50,28 @@ def test_unknown_config_key_is_one_line(tmp_path):
     _assert_one_line_error(res, "unknown config key 'LEARNING_RATE'")
 
 
-def test_missing_data_dir_is_one_line(tmp_path):
-    res = run_cli(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
-                  + tiny_overrides(tmp_path / 'out', DATA_DIR=tmp_path / 'nope'))
+def test_missing_data_dir_is_one_line(tmp_path, capsys):
+    res = _cli_in_process(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
+                  + tiny_overrides(tmp_path / 'out', DATA_DIR=tmp_path / 'nope'), capsys)
     _assert_one_line_error(res, str(tmp_path / 'nope'))
 
 
-def test_empty_class_folder_is_one_line(tmp_path):
+def test_empty_class_folder_is_one_line(tmp_path, capsys):
     make_image_folder(tmp_path / 'pt', num_classes=2, per_class=4)
     (tmp_path / 'pt' / 'empty_class').mkdir()
-    res = run_cli(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
-                  + tiny_overrides(tmp_path / 'out', DATA_DIR=tmp_path / 'pt'))
+    res = _cli_in_process(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
+                  + tiny_overrides(tmp_path / 'out', DATA_DIR=tmp_path / 'pt'), capsys)
     _assert_one_line_error(res, 'empty_class')
 
 
 @pytest.mark.parametrize('workers', [0, 1])
-def test_corrupt_jpeg_is_one_line(tmp_path, workers):
+def test_corrupt_jpeg_is_one_line(tmp_path, workers, capsys):
     make_image_folder(tmp_path / 'pt', num_classes=2, per_class=4)
     bad = tmp_path / 'pt' / 'class_01' / '002.jpg'
     bad.write_bytes(bad.read_bytes()[:40])
-    res = run_cli(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
+    res = _cli_in_process(['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override']
                   + tiny_overrides(tmp_path / 'out', DATA_DIR=tmp_path / 'pt', BATCH_SIZE=2,
-                                   MAX_EPOCHS=1, NUM_WORKERS=workers))
+                                   MAX_EPOCHS=1, NUM_WORKERS=workers), capsys)
     _assert_one_line_error(res, '002.jpg')
 
 

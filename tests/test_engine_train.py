@@ -119,9 +119,10 @@ def test_eval_only_reports_the_checkpoint_accuracy(data, pretrained, tmp_path):
     assert out['test']['acc1'] == pytest.approx(trained['acc1'])
 
 
-def test_resume_after_kill_matches_an_uninterrupted_run(data, tmp_path):
+def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
+    make_image_folder(tmp_path / 'pt', num_classes=4, per_class=8)
     common = ['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override'] + tiny_overrides(
-        tmp_path, DATA_DIR=data['pt'], MAX_EPOCHS=3, WARMUP_EPOCHS=1, BATCH_SIZE=8)
+        tmp_path, DATA_DIR=tmp_path / 'pt', MAX_EPOCHS=3, WARMUP_EPOCHS=1, BATCH_SIZE=8)
     full = common + ['SAVE_DIR', str(tmp_path / 'full')]
     subprocess.run([sys.executable, 'engine/run_classifier.py'] + full, cwd=ROOT, check=True,
                    capture_output=True, timeout=600)
