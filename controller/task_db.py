@@ -1,0 +1,118 @@
+"""Task DB I/O: ``{task: {'hessian': 1-D tensor, 'scale': 1-D tensor}}`` .pt files, and the CLI that writes them.
+
+Example (offline probe, embedded tasks)::
+
+    python controller/task_db.py --datasets Digits MNIST --output task_db/efficientnet_lite0_2_tasks.pt
+"""
+from __future__ import annotations
+
+if __name__ == '__main__' and __package__ in (None, ''):
+    import sys
+    from pathlib import Path as _P
+    sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
+
+import argparse
+import pickle
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import torch
+
+from common.errors import UserError
+from common.io import atomic_torch_save
+
+TaskDB = dict[str, dict[str, torch.Tensor]]
+
+
+def load_task_db(paths: str | Path | Iterable[str | Path]) -> TaskDB:
+    """Merge one or more task DB files (tensors only, loaded with ``weights_only=True``)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    db: TaskDB = {}
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f'task DB {str(path)!r} does not exist')
+        try:
+            loaded = torch.load(path, map_location='cpu', weights_only=True)
+        except (RuntimeError, pickle.UnpicklingError, EOFError) as e:
+            raise UserError(f'task DB {str(path)!r} cannot be loaded as tensors-only torch file: '
+                            f'{str(e).splitlines()[0]}') from None
+        if not isinstance(loaded, dict):
+            raise UserError(f'task DB {str(path)!r} must hold {{task: {{"hessian", "scale"}}}}')
+        for task, entry in loaded.items():
+            if not isinstance(entry, dict) or 'hessian' not in entry:
+                raise UserError(f'task {task!r} in task DB {str(path)!r} lacks a "hessian" tensor')
+            hess = torch.as_tensor(entry['hessian']).float().flatten()
+            scale = torch.as_tensor(entry.get('scale', torch.ones_like(hess))).float().flatten()
+            if scale.shape != hess.shape:
+                raise UserError(f'task {task!r} in {str(path)!r}: scale has {scale.numel()} values, '
+                                f'hessian {hess.numel()}')
+            db[str(task)] = {'hessian': hess, 'scale': scale}
+    dims = {v['hessian'].numel() for v in db.values()}
+    if len(dims) > 1:
+        raise UserError(f'task DB files {[str(p) for p in paths]} mix embedding sizes {sorted(dims)} '
+                        f'(different probes?)')
+    return db
+
+
+def task_dim(db: TaskDB) -> int:
+    return next(iter(db.values()))['hessian'].numel()
+
+
+def task_vectors(db: TaskDB, tasks: Sequence[str], role: str = 'task') -> torch.Tensor:
+    """(len(tasks), D) raw embeddings hessian / scale (the model L2-normalises them)."""
+    missing = [t for t in tasks if t not in db]
+    if missing:
+        raise UserError(f'{role} {missing[0]!r} is not in the task DB; tasks there: {sorted(db)}')
+    if not tasks:
+        return torch.zeros(0, task_dim(db))
+    return torch.stack([db[t]['hessian'] / db[t]['scale'] for t in tasks])
+
+
+def save_task_db(path: str | Path, db: TaskDB) -> Path:
+    clean = {t: {'hessian': v['hessian'].detach().float().cpu().contiguous(),
+                 'scale': v['scale'].detach().float().cpu().contiguous()} for t, v in db.items()}
+    return atomic_torch_save(path, clean)
+
+
+def cosine_matrix(vecs: torch.Tensor, other: torch.Tensor | None = None) -> torch.Tensor:
+    a = torch.nn.functional.normalize(vecs.double(), dim=1)
+    b = a if other is None else torch.nn.functional.normalize(other.double(), dim=1)
+    return a @ b.T
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from controller.task2vec import PROBES, embed_named_datasets
+    p = argparse.ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
+                                            'and write a task DB .pt file.')
+    p.add_argument('--datasets', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
+    p.add_argument('--data_dirs', nargs='*', default=[], help='ImageFolder paths; the task name is NAME=PATH or the folder name')
+    p.add_argument('--output', required=True, help='task DB file to write (merged into it when it exists)')
+    p.add_argument('--probe', default='efficientnet_lite0', choices=sorted(PROBES))
+    p.add_argument('--probe_weights', default='', help='local ImageNet weights file for the probe (resnet18)')
+    p.add_argument('--input_size', type=int, default=224)
+    p.add_argument('--max_samples', type=int, default=10000, help='Fisher samples per task (original: 10000)')
+    p.add_argument('--batch_size', type=int, default=64)
+    p.add_argument('--classifier_epochs', type=int, default=10)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--device', default='', help='"" = cuda when available, else cpu')
+    p.add_argument('--overwrite', action='store_true', help='recompute tasks already in --output')
+    args = p.parse_args(argv)
+    if not args.datasets and not args.data_dirs:
+        raise UserError('name at least one task with --datasets NAME ... or --data_dirs [NAME=]PATH ...')
+    out = Path(args.output)
+    db = load_task_db(out) if out.is_file() else {}
+    for name, entry in embed_named_datasets(
+            names=args.datasets, data_dirs=args.data_dirs, probe=args.probe, probe_weights=args.probe_weights,
+            input_size=args.input_size, max_samples=args.max_samples, batch_size=args.batch_size,
+            classifier_epochs=args.classifier_epochs, seed=args.seed, device=args.device,
+            skip=set() if args.overwrite else set(db)):
+        db[name] = entry
+        save_task_db(out, db)  # after every task, so an interrupted run keeps what it finished
+        print(f'{name}: {entry["hessian"].numel()}-dim embedding -> {out}')
+
+
+if __name__ == '__main__':
+    from common.cli import run_cli
+    run_cli(main)
