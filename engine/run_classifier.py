@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, Subset
+from torch.utils.data import DataLoader, DistributedSampler
 
 from common.cli import run_cli
 from common.errors import UserError
@@ -53,28 +53,13 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _quick_subset(dataset, batch_size: int, world_size: int, with_index: bool):
+def _quick_subset(dataset, batch_size: int, world_size: int):
+    """A fixed random subset of 32 batches per process (``--quick``); item form and indices kept."""
     n = min(len(dataset), QUICK_BATCHES * batch_size * world_size)
     if n >= len(dataset):
         return dataset
     keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[:n].sort().values
-    subset = Subset(dataset, keep.tolist())
-    subset.num_classes = getattr(dataset, 'num_classes', None)
-    return _Reindexed(subset) if with_index else subset
-
-
-class _Reindexed(torch.utils.data.Dataset):
-    """Renumber the index element of ``(img, label, index, ...)`` items to positions 0..len-1."""
-
-    def __init__(self, dataset):
-        self.dataset, self.num_classes = dataset, getattr(dataset, 'num_classes', None)
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getitem__(self, i: int):
-        item = self.dataset[i]
-        return (item[0], item[1], i) + tuple(item[3:])
+    return dataset.subset(keep.numpy())
 
 
 def build_data(cfg: ClassifierConfig, quick: bool, world_size: int) -> dict[str, Any]:
@@ -110,8 +95,8 @@ def build_data(cfg: ClassifierConfig, quick: bool, world_size: int) -> dict[str,
         if cfg.VAL_AS_TEST:
             test = val
     if quick:
-        train = _quick_subset(train, cfg.BATCH_SIZE, world_size, with_index)
-        test = _quick_subset(test, cfg.BATCH_SIZE, world_size, with_index) if test is not None else None
+        train = _quick_subset(train, cfg.BATCH_SIZE, world_size)
+        test = _quick_subset(test, cfg.BATCH_SIZE, world_size) if test is not None else None
     return {'train': train, 'test': test, 'num_classes': num_classes}
 
 
