@@ -6,8 +6,9 @@ alone and neither order, sharding nor resume changes it. Per-model draws (the sk
 materials of mode 2) come from a generator seeded by ``(seed, tuple_str, class, model)`` only.
 
 Every per-image quantity is drawn for every image, in a fixed order, whether its field is on or off;
-a field at 0 then simply discards its draws. So the value of a field for a given image does not
-depend on the other fields (the 256 sets share their random numbers field by field).
+a field at 0 then simply discards its draws, so every setting uses the same layout of the random
+stream. The tuple string is part of the seed: each of the 256 sets gets its own, independent draws,
+as each set of the original did.
 """
 from __future__ import annotations
 
