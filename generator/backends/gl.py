@@ -8,6 +8,7 @@ output with dither. Geometry is uploaded once per ``load``; ``render`` only sets
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,21 @@ MIN_FRACTION_DOUBLE = 0.002
 MIN_FRACTION_CLOSER = 0.005
 
 
+def _preload_triton() -> None:
+    """Load triton (torch's compiler, which bundles its own LLVM) before Mesa's llvmpipe: loaded in the other
+    order, the two LLVM copies clash and the process segfaults as soon as torch imports torch._dynamo
+    (e.g. when an optimizer is built in the same process that renders)."""
+    import importlib.util
+    if 'triton' not in sys.modules and importlib.util.find_spec('triton') is not None:
+        try:
+            import triton  # noqa: F401
+        except Exception:  # a broken triton only matters to torch.compile, never to rendering
+            pass
+
+
 def create_context(device_index: int | None = None):
     """A standalone OpenGL 3.3+ context on EGL (no window, no X server); one clear error when EGL is missing."""
+    _preload_triton()
     import moderngl
     kwargs: dict[str, Any] = {'backend': 'egl'}
     if device_index is not None:
@@ -72,13 +86,14 @@ class GLBackend:
     """RenderBackend drawing ImageSpecs of an ObjectLibrary that provides ``mesh(class, model)``.
 
     Options: ``samples`` (MSAA samples, 0 = off, default 4), ``env_dir`` (folder of the user's panoramas
-    replacing the built-in skies), ``shadow_size`` (shadow-map side, default 512), ``threads``
-    (llvmpipe render threads, sets LP_NUM_THREADS when given), ``device_index`` (EGL device).
+    replacing the built-in skies), ``sky_width`` (panorama width; default 3 x image height, 192..768),
+    ``shadow_size`` (shadow-map side, default 512), ``threads`` (llvmpipe render threads, sets
+    LP_NUM_THREADS when given), ``device_index`` (EGL device).
     """
 
     def __init__(self, library: Any, size: int | tuple[int, int] = 256, samples: int = 4,
-                 env_dir: str | None = None, shadow_size: int = 512, threads: int | None = None,
-                 device_index: int | None = None):
+                 env_dir: str | None = None, sky_width: int | None = None, shadow_size: int = 512,
+                 threads: int | None = None, device_index: int | None = None):
         if not hasattr(library, 'mesh'):
             raise UserError(f'object library {getattr(library, "name", library)!r} has no geometry for the '
                             f'embedded renderer; use the procedural library, a mesh folder, or the tdw backend')
@@ -91,7 +106,12 @@ class GLBackend:
             os.environ['LP_NUM_THREADS'] = str(int(threads))
         self.ctx = create_context(device_index)
         self.materials = MaterialBank()
-        self.envs = EnvironmentBank(env_dir)
+        if sky_width is None:
+            sky_width = int(np.clip(3 * self.height // 64 * 64, 192, 768))
+        if not 64 <= int(sky_width) <= 8192 or int(sky_width) % 4:
+            raise UserError(f'sky_width={sky_width!r} is invalid; allowed: a multiple of 4 in 64..8192')
+        self.envs = EnvironmentBank(env_dir, int(sky_width))
+        self._placements: dict[tuple[str, str], scene.Placement] = {}
         self._env_cache: dict[int, tuple[Any, Any]] = {}
         self._build_programs()
         self._build_targets(shadow_size)
@@ -161,6 +181,7 @@ class GLBackend:
     def load(self, class_name: str, model_name: str) -> None:
         """Upload one model's geometry and compute its initial placement with the original's framing rules."""
         mesh: ModelMesh = self.library.mesh(class_name, model_name)
+        self._activate()
         self._release_model()
         data = np.concatenate([mesh.pos, mesh.nrm, mesh.slot[:, None].astype(np.float32)], 1)
         self._vbo = self.ctx.buffer(np.ascontiguousarray(data, np.float32).tobytes())
@@ -171,9 +192,13 @@ class GLBackend:
         lo, hi = mesh.bounds
         self.radius = float(np.linalg.norm(hi - lo) / 2)
         self.natural = [self.materials.index(n) for n in mesh.slot_materials]
-        place = scene.initial_placement(lo.astype(np.float64), hi.astype(np.float64))
-        self.place = self._enforce_min_fraction(place, lo.astype(np.float64), hi.astype(np.float64))
-        self.loaded = (class_name, model_name)
+        key = (class_name, model_name)
+        if key not in self._placements:  # deterministic per model: measure the framing once
+            place = scene.initial_placement(lo.astype(np.float64), hi.astype(np.float64))
+            self._placements[key] = self._enforce_min_fraction(place, lo.astype(np.float64),
+                                                               hi.astype(np.float64))
+        self.place = self._placements[key]
+        self.loaded = key
 
     def _enforce_min_fraction(self, place: scene.Placement, lo, hi) -> scene.Placement:
         """Double the scale while the object covers < 0.2 % of the frame; then move it halfway to the
@@ -217,7 +242,12 @@ class GLBackend:
     def mask(self, spec: ImageSpec) -> np.ndarray:
         """Boolean H x W object mask of ``spec`` at the output size (for framing checks and tests)."""
         self._check_loaded(spec)
+        self._activate()
         return self._draw_mask(scene.image_pose(spec, self.place), self.width, self.height)
+
+    def _activate(self) -> None:
+        """Make this backend's context current (several backends may live in one process)."""
+        self.ctx.__enter__()
 
     def _check_loaded(self, spec: ImageSpec) -> None:
         if self.loaded != (spec.class_name, spec.model_name):
@@ -245,6 +275,7 @@ class GLBackend:
     def render(self, spec: ImageSpec) -> np.ndarray:
         """Draw one ImageSpec and return it as H x W x 3 uint8 RGB (row 0 = top)."""
         self._check_loaded(spec)
+        self._activate()
         ctx = self.ctx
         pose = scene.image_pose(spec, self.place)
         pano, env, (sky_up, sky_down) = self._environment(spec.sky_index)
@@ -320,6 +351,7 @@ class GLBackend:
     def close(self) -> None:
         if getattr(self, 'ctx', None) is None:
             return
+        self._activate()
         self._release_model()
         for tex, _, _ in self._env_cache.values():
             tex.release()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from functools import lru_cache
+
 import numpy as np
 
 from common.errors import UserError
@@ -30,12 +32,16 @@ class Environment:
     sun_intensity: float     # base intensity (TDW-like units, ~1)
 
 
+@lru_cache(maxsize=4)
 def directions(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-pixel (elevation, azimuth) in radians and unit direction (h, w, 3) of an equirect panorama."""
-    el = (0.5 - (np.arange(h) + 0.5) / h) * np.pi
-    az = ((np.arange(w) + 0.5) / w - 0.5) * 2 * np.pi
+    """Per-pixel (elevation, azimuth) in radians and unit direction (h, w, 3) of an equirect panorama
+    (float32, read-only, memoized: a pure function of the size)."""
+    el = ((0.5 - (np.arange(h) + 0.5) / h) * np.pi).astype(np.float32)
+    az = (((np.arange(w) + 0.5) / w - 0.5) * 2 * np.pi).astype(np.float32)
     E, A = np.meshgrid(el, az, indexing='ij')
     d = np.stack([np.cos(E) * np.sin(A), np.sin(E), -np.cos(E) * np.cos(A)], -1)
+    for a in (E, A, d):
+        a.flags.writeable = False
     return E, A, d
 
 
@@ -52,6 +58,10 @@ def sh_basis(d: np.ndarray) -> np.ndarray:
 def sh_irradiance(pano: np.ndarray) -> np.ndarray:
     """Project a panorama onto SH and convolve with the clamped cosine: (9, 3) coefficients of E(n)/pi."""
     h, w = pano.shape[:2]
+    k = 4 if h % 4 == 0 and w % 4 == 0 else 1   # low-order SH need little resolution: 4x4 box-average first
+    if k > 1:
+        pano = pano.reshape(h // k, k, w // k, k, -1).mean((1, 3))
+        h, w = h // k, w // k
     E, _, d = directions(h, w)
     dw = np.cos(E) * (np.pi / h) * (2 * np.pi / w)
     basis = sh_basis(d)
@@ -61,7 +71,7 @@ def sh_irradiance(pano: np.ndarray) -> np.ndarray:
 
 
 def _rgb(c) -> np.ndarray:
-    return np.asarray(c, np.float64)
+    return np.asarray(c, np.float32)
 
 
 # Sky looks (zenith, horizon, haze strength, cloud coverage range, sun warmth, base intensity).

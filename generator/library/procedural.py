@@ -51,7 +51,7 @@ class ProceduralLibrary:
                 raise UserError(f'model {model_name!r} is not in class {class_name!r}; allowed: {names}')
             k = names.index(model_name)
             rng = np.random.default_rng([self.seed, zlib.crc32(class_name.encode()), k])
-            if len(self._cache) > 64:
+            if len(self._cache) >= 256:
                 self._cache.clear()
             self._cache[key] = assemble(SHAPES[class_name](rng))
         return self._cache[key]
