@@ -1,0 +1,135 @@
+"""controller_db/build_reward_db.py: settings order, table + sidecar, resume after kill -9, refusals."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from common.errors import UserError
+from controller_db.build_reward_db import (BuildConfig, RewardStore, balanced_order, build, grid_index,
+                                           parse_settings, sidecar_path)
+from generator.generator_params import GRID_FIELDS, GenParams, grid_params
+
+REPO = Path(__file__).resolve().parents[1]
+TASKS = ['LFWFaces', 'Textures']
+TINY = ['--tasks', *TASKS, '--backend', 'flat', '--num_classes', '2', '--num_imgs', '32', '--size', '16',
+        '--epochs', '1', '--batch_size', '16', '--no_progress']
+
+
+def tiny_cfg(tmp_path: Path, **kw) -> BuildConfig:
+    values = dict(work_dir=str(tmp_path / 'work'), output=str(tmp_path / 'rdb.json'), tasks=list(TASKS),
+                  backend='flat', num_classes=2, num_imgs=32, size=16, epochs=1, batch_size=16, progress=False)
+    values.update(kw)
+    return BuildConfig(**values)
+
+
+def test_grid_index_inverts_grid_params():
+    assert [grid_index(grid_params(i)) for i in range(256)] == list(range(256))
+    with pytest.raises(UserError, match='not one of the 256'):
+        grid_index(GenParams.from_tuple_str('0_0_0_0_0_2_0_0_0'))
+
+
+def test_balanced_order_is_a_permutation_with_balanced_prefixes():
+    order = balanced_order()
+    assert sorted(order) == list(range(256))
+    for n in (16, 32, 64, 128):
+        bits = [[(i >> (7 - j)) & 1 for j in range(8)] for i in order[:n]]
+        for j in range(8):
+            assert sum(b[j] for b in bits) == n // 2, (n, GRID_FIELDS[j])
+        for j, k in combinations(range(8), 2):   # main effects orthogonal: every pair of levels n/4 times
+            assert sum(b[j] & b[k] for b in bits) == n // 4, (n, j, k)
+    # the first 16 of a grid-ordered build are not balanced: pose_rot is never on
+    assert all(grid_params(i)['pose_rot'] == 0 for i in range(16))
+
+
+def test_parse_settings_forms_and_errors():
+    assert len(parse_settings(['all'])) == 256 and len(set(parse_settings(['all']))) == 256
+    assert parse_settings(['0-2', '1'], order='grid') == [grid_params(i).get_tuple_str() for i in range(3)]
+    assert parse_settings(['0_0_0_0_0_0_0_0_0']) == ['0_0_0_0_0_0_0_0_0']   # off-grid tuple strings are allowed
+    for bad in (['256'], ['5-3'], ['1_2_3'], ['x']):
+        with pytest.raises(UserError):
+            parse_settings(bad)
+
+
+def test_build_writes_table_and_sidecar_then_skips_finished(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    settings = parse_settings(['0', '255'])
+    summary = build(cfg, settings)
+    assert summary['todo'] == 2 and summary['finished_total'] == 2
+    table = json.loads(Path(cfg.output).read_text())
+    assert set(table) == set(TASKS)
+    for task in TASKS:
+        assert set(table[task]) == set(settings)
+        assert all(0.0 <= v <= 100.0 for v in table[task].values())
+    meta = json.loads(sidecar_path(cfg.output).read_text())
+    scale = meta['build']['scale']
+    assert scale['num_imgs'] == 32 and scale['size'] == 16 and scale['train_seed'] == 0 and scale['model'] == 'resnet18'
+    assert meta['build']['versions']['torch'] and len(meta['build']['classes']) == 2
+    assert meta['build']['engine']['pretrain']['MAX_EPOCHS'] == 1
+    assert set(meta['random_init']) == set(TASKS) and meta['tasks']['Textures']['num_classes'] == 3
+    assert set(meta['settings']) == set(settings) and meta['num_settings'] == 2
+    assert all(s['num_images'] > 0 and s['seconds']['pretrain'] > 0 for s in meta['settings'].values())
+    assert not (Path(cfg.work_dir) / 'pretrain' / 'seed0' / settings[0]).exists()   # clean=checkpoints
+    assert (Path(cfg.work_dir) / 'sets' / f'dataset_{settings[0]}' / 'preview.png').is_file()
+    again = build(cfg, settings)
+    assert again['todo'] == 0 and json.loads(Path(cfg.output).read_text()) == table
+    # another scale must not be mixed into the same table
+    with pytest.raises(UserError, match='different settings: epochs=1'):
+        build(tiny_cfg(tmp_path, epochs=2), settings)
+    with pytest.raises(UserError, match="unknown task"):
+        build(tiny_cfg(tmp_path, tasks=['NoSuchTask']), settings)
+
+
+def test_store_refuses_a_foreign_table(tmp_path):
+    out = tmp_path / 'foreign.json'
+    out.write_text(json.dumps({'Digits': {'0_0_0_0_0_1_0_0_0': 50.0}}))
+    with pytest.raises(UserError, match='not built by this tool'):
+        RewardStore(tiny_cfg(tmp_path, output=str(out))).check_compatible()
+
+
+def _cli(args, **kw):
+    return subprocess.Popen([sys.executable, 'controller_db/build_reward_db.py', *args], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_cli_kill_then_resume_keeps_finished_settings(tmp_path):
+    out = tmp_path / 'rdb.json'
+    args = ['--settings', '0-2', '--output', str(out), '--work_dir', str(tmp_path / 'w'), '--clean', 'none', *TINY]
+    proc = _cli(args)
+    deadline = time.time() + 120
+    first = None
+    while time.time() < deadline and proc.poll() is None:
+        if out.is_file():
+            table = json.loads(out.read_text())
+            if table and all(len(v) >= 1 for v in table.values()) and table.get(TASKS[0]):
+                first = table
+                break
+        time.sleep(0.2)
+    assert first is not None, proc.communicate()[1][-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = set(first[TASKS[0]])
+    proc = _cli(args)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err[-2000:]
+    table = json.loads(out.read_text())
+    assert all(len(table[t]) == 3 for t in TASKS)
+    for task in TASKS:   # settings finished before the kill are kept, not recomputed
+        for ts in done:
+            assert table[task][ts] == first[task][ts]
+    meta = json.loads(sidecar_path(out).read_text())
+    assert meta['num_settings'] == 3
+
+
+def test_cli_user_error_is_one_line(tmp_path):
+    proc = _cli(['--settings', '300', '--output', str(tmp_path / 'x.json')])
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip().startswith('error: ') and len(err.strip().splitlines()) == 1
