@@ -16,7 +16,7 @@ import numpy as np
 from common.errors import UserError
 from generator.backends import gl_scene as scene
 from generator.backends import gl_shaders as sh
-from generator.library.environments import EnvironmentBank
+from generator.library.environments import EnvironmentBank, equirect_to_cube
 from generator.library.materials import SINGLE_MATERIAL, MaterialBank
 from generator.library.meshdata import ModelMesh
 from generator.spec import SHARP_APERTURE, ImageSpec
@@ -64,6 +64,25 @@ def _write(prog, name: str, data: bytes) -> None:
 def _value(prog, name: str, value) -> None:
     if name in prog:
         prog[name].value = value
+
+
+def box_uv(pos: np.ndarray) -> np.ndarray:
+    """Texture coordinates of a triangle soup: each triangle is projected along the dominant axis of its
+    own normal (a per-triangle box projection: one texture fetch per pixel, no seams inside a triangle)."""
+    tri = pos.reshape(-1, 3, 3)
+    n = np.abs(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
+    axis = n.argmax(1)
+    keep = np.array([[2, 1], [0, 2], [0, 1]])[axis]          # x-facing: (z, y); y: (x, z); z: (x, y)
+    uv = np.take_along_axis(tri, np.repeat(keep[:, None, :], 3, 1), 2)
+    return uv.reshape(-1, 2).astype(np.float32)
+
+
+def _display_srgb(linear: np.ndarray, exposure: float = EXPOSURE) -> np.ndarray:
+    """The shaders' tone curve (exposure, ACES fit) and sRGB encoding, in numpy: linear -> uint8."""
+    x = np.maximum(linear, 0) * exposure
+    m = np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0, 1)
+    srgb = np.where(m <= 0.0031308, m * 12.92, 1.055 * np.power(m, 1 / 2.4) - 0.055)
+    return (srgb * 255 + 0.5).astype(np.uint8)
 
 
 def _flip_y(proj: np.ndarray) -> np.ndarray:
@@ -129,7 +148,7 @@ class GLBackend:
         self.sky_vao = ctx.vertex_array(self.sky_prog, [])
         self.dof_vao = ctx.vertex_array(self.dof_prog, [])
         for prog, name, unit in ((self.obj_prog, 'albedo_tex', 0), (self.obj_prog, 'shadow_map', 1),
-                                 (self.sky_prog, 'pano', 2), (self.dof_prog, 'img', 3)):
+                                 (self.sky_prog, 'sky', 2), (self.dof_prog, 'img', 3)):
             if name in prog:
                 prog[name] = unit
         for prog in (self.sky_prog, self.obj_prog):
@@ -160,15 +179,17 @@ class GLBackend:
         n, s = tex.shape[0], tex.shape[1]
         self.albedo_tex = self.ctx.texture_array((s, s, n), 3, np.ascontiguousarray(tex).tobytes())
         self.albedo_tex.build_mipmaps()
+        self.albedo_tex.filter = (self.ctx.LINEAR_MIPMAP_NEAREST, self.ctx.LINEAR)
         self.mat_props = self.materials.properties()
 
     def _environment(self, index: int):
-        """(GL texture, Environment without its panorama, sky up/down means) for a sky index; built on first use."""
+        """(sky cube map, Environment without its panorama, sky up/down means) for a sky index; built on first
+        use. The cube map holds the display (tone-mapped sRGB) colours, so the sky pass is one lookup."""
         if index not in self._env_cache:
             env = self.envs.get(index)
             h, w = env.pano.shape[:2]
-            tex = self.ctx.texture((w, h), 3, env.pano.astype(np.float16).tobytes(), dtype='f2')
-            tex.repeat_y = False
+            cube = equirect_to_cube(env.pano, w // 4)
+            tex = self.ctx.texture_cube((w // 4, w // 4), 3, _display_srgb(cube).tobytes())
             wts = np.cos((0.5 - (np.arange(h) + 0.5) / h) * np.pi)[:, None, None]
             clipped = np.minimum(env.pano, 3.0) * wts
             up = clipped[:h // 2].sum((0, 1)) / (wts[:h // 2].sum() * w)
@@ -183,11 +204,11 @@ class GLBackend:
         mesh: ModelMesh = self.library.mesh(class_name, model_name)
         self._activate()
         self._release_model()
-        data = np.concatenate([mesh.pos, mesh.nrm, mesh.slot[:, None].astype(np.float32)], 1)
+        data = np.concatenate([mesh.pos, mesh.nrm, box_uv(mesh.pos), mesh.slot[:, None].astype(np.float32)], 1)
         self._vbo = self.ctx.buffer(np.ascontiguousarray(data, np.float32).tobytes())
-        self._vao = self.ctx.vertex_array(self.obj_prog, [(self._vbo, '3f 3f 1f', 'in_pos', 'in_nrm',
-                                                            'in_slot')])
-        self._shadow_vao = self.ctx.vertex_array(self.depth_prog, [(self._vbo, '3f 12x 4x', 'in_pos')])
+        self._vao = self.ctx.vertex_array(self.obj_prog, [(self._vbo, '3f 3f 2f 1f', 'in_pos', 'in_nrm',
+                                                            'in_uv', 'in_slot')])
+        self._shadow_vao = self.ctx.vertex_array(self.depth_prog, [(self._vbo, '3f 24x', 'in_pos')])
         self.mesh = mesh
         lo, hi = mesh.bounds
         self.radius = float(np.linalg.norm(hi - lo) / 2)
@@ -278,7 +299,7 @@ class GLBackend:
         self._activate()
         ctx = self.ctx
         pose = scene.image_pose(spec, self.place)
-        pano, env, (sky_up, sky_down) = self._environment(spec.sky_index)
+        sky, env, (sky_up, sky_down) = self._environment(spec.sky_index)
         view = scene.view_matrix(pose.cam_rot, pose.cam_pos)
         sun = scene.sun_direction(env.sun_dir, spec.sun_yaw, spec.sun_pitch)
         color = np.asarray(env.sun_color if spec.sun_color is None else spec.sun_color, np.float64)
@@ -292,14 +313,22 @@ class GLBackend:
         self.depth_prog['mvp'].write((light_vp @ pose.model).T.astype(np.float32).tobytes())
         self._shadow_vao.render()
 
+        # depth of field: the sky/object passes write each pixel's circle of confusion into alpha
+        dof = spec.blurred and spec.aperture < SHARP_APERTURE
+        max_coc = max(2.0, self.height / 24)
+        focus = max(0.05, pose.distance + spec.focus_offset)
+        coc_k = scene.coc_radius_factor(spec.aperture, focus, self.height) if dof else 0.0
+
         # 2. sky, then the object, into the (multisampled) 8-bit target
         target = self.ms_fbo if self.samples else self.img_fbo
         target.use()
         target.clear(depth=1.0)
         ctx.disable(ctx.DEPTH_TEST)
-        pano.use(2)
-        self.sky_prog['cam_rot'].write(pose.cam_rot.T.astype(np.float32).tobytes())
-        self.sky_prog['tan_half'].value = self.tan_half
+        sky.use(2)
+        q = self.sky_prog
+        q['cam_rot'].write(pose.cam_rot.T.astype(np.float32).tobytes())
+        q['tan_half'].value = self.tan_half
+        q['sky_coc'].value = min(coc_k, max_coc) / max_coc
         self.sky_vao.render(vertices=3)
         ctx.enable(ctx.DEPTH_TEST)
         p = self.obj_prog
@@ -314,6 +343,9 @@ class GLBackend:
         _value(p, 'sun_rad', tuple(color * intensity * SUN_SCALE))
         _value(p, 'sky_up', sky_up)
         _value(p, 'sky_down', sky_down)
+        _value(p, 'focus', focus)
+        _value(p, 'coc_k', coc_k)
+        _value(p, 'max_coc', max_coc)
         layers = self._material_layers(spec)
         _write(p, 'mat_layer', np.array(layers, np.int32).tobytes())
         _write(p, 'mat_props', self.mat_props[layers].tobytes())
@@ -325,12 +357,9 @@ class GLBackend:
         result = self.img_fbo
 
         # 3. depth of field (blurred images only)
-        if spec.blurred and spec.aperture < SHARP_APERTURE:
-            focus = max(0.05, pose.distance + spec.focus_offset)
+        if dof:
             q = self.dof_prog
-            q['focus'].value = focus
-            q['coc_k'].value = scene.coc_radius_factor(spec.aperture, focus, self.height)
-            q['max_coc'].value = max(2.0, self.height / 24)
+            q['max_coc'].value = max_coc
             q['texel'].value = (1.0 / self.width, 1.0 / self.height)
             self.img_tex.build_mipmaps()
             self.img_tex.use(3)

@@ -16,34 +16,39 @@ void main() {
 }
 """
 
-# Shared: exposure + ACES-like curve + sRGB + dither, and the 8-bit log depth code.
+# Shared: exposure + ACES-like curve + sRGB + dither; alpha = circle of confusion / max_coc for the DOF pass.
 OUTPUT_GLSL = """
 uniform float exposure;
-const float Z_NEAR = 0.05;
-const float Z_LOG = 12.2;   // log(1e4 / 0.05)
+uniform float focus;        // focus distance (m)
+uniform float coc_k;        // CoC radius in px = coc_k * |z - focus| / z  (0 = all sharp)
+uniform float max_coc;      // px
+float dither() {
+    return (fract(52.9829189 * fract(dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715)))) - 0.5) / 255.0;
+}
 vec4 encode_output(vec3 x, float depth) {
     x *= exposure;
     vec3 m = clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
     vec3 srgb = mix(m * 12.92, 1.055 * pow(m, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, m));
-    float noise = fract(52.9829189 * fract(dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715))));
-    return vec4(srgb + (noise - 0.5) / 255.0, clamp(log(max(depth, Z_NEAR) / Z_NEAR) / Z_LOG, 0.0, 1.0));
+    float coc = coc_k * abs(depth - focus) / max(depth, 1e-3);
+    return vec4(srgb + dither(), clamp(coc / max_coc, 0.0, 1.0));
 }
 """
 
-# Equirectangular sky seen through the camera: direction from the camera rotation.
+# The environment seen through the camera: a cube map already tone-mapped to sRGB (cheap on llvmpipe).
 SKY_FS = """
 #version 330
 in vec2 v_uv;
 uniform mat3 cam_rot;      // camera-to-world rotation (columns: right, up, back)
 uniform vec2 tan_half;     // tan(fov_x / 2), tan(fov_y / 2); y negative = rows top-first
-uniform sampler2D pano;
+uniform samplerCube sky;
+uniform float sky_coc;     // CoC of the sky (at infinity) / max_coc
 out vec4 frag;
-const float PI = 3.14159265;
-""" + OUTPUT_GLSL + """
+float dither() {
+    return (fract(52.9829189 * fract(dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715)))) - 0.5) / 255.0;
+}
 void main() {
-    vec3 d = normalize(cam_rot * vec3((v_uv * 2.0 - 1.0) * tan_half, -1.0));
-    vec2 uv = vec2(atan(d.x, -d.z) / (2.0 * PI) + 0.5, acos(clamp(d.y, -1.0, 1.0)) / PI);
-    frag = encode_output(textureLod(pano, uv, 0.0).rgb, 1.0e4);
+    vec3 d = cam_rot * vec3((v_uv * 2.0 - 1.0) * tan_half, -1.0);
+    frag = vec4(texture(sky, d).rgb + dither(), sky_coc);
 }
 """
 
@@ -51,6 +56,7 @@ OBJECT_VS = """
 #version 330
 in vec3 in_pos;
 in vec3 in_nrm;
+in vec2 in_uv;
 in float in_slot;
 uniform mat4 model;
 uniform mat3 normal_mat;
@@ -59,8 +65,7 @@ uniform mat4 light_vp;
 uniform vec3 sh[9];         // diffuse radiance SH of the environment (irradiance / pi)
 out vec3 v_world;
 out vec3 v_nrm;
-out vec3 v_obj;
-out vec3 v_tri;             // triplanar weights
+out vec2 v_uv;
 out vec3 v_amb;             // SH ambient, per vertex (it is low-frequency)
 out vec4 v_light;
 flat out int v_slot;
@@ -77,9 +82,7 @@ void main() {
     vec4 w = model * vec4(in_pos, 1.0);
     v_world = w.xyz;
     v_nrm = normalize(normal_mat * in_nrm);
-    v_obj = in_pos;
-    vec3 t = pow(abs(in_nrm), vec3(4.0));
-    v_tri = t / (t.x + t.y + t.z + 1e-6);
+    v_uv = in_uv;
     v_amb = max(sh_eval(v_nrm), vec3(0.0));
     v_light = light_vp * w;
     v_slot = int(in_slot + 0.5) & 15;
@@ -91,8 +94,7 @@ OBJECT_FS = """
 #version 330
 in vec3 v_world;
 in vec3 v_nrm;
-in vec3 v_obj;
-in vec3 v_tri;
+in vec2 v_uv;
 in vec3 v_amb;
 in vec4 v_light;
 flat in int v_slot;
@@ -112,11 +114,8 @@ const float PI = 3.14159265;
 void main() {
     vec4 props = mat_props[v_slot];
     float layer = float(mat_layer[v_slot]);
-    vec3 p = v_obj * props.x;
-    // triplanar albedo in object space, so patterns stick to the object as it turns
-    vec3 albedo = v_tri.x * texture(albedo_tex, vec3(p.zy, layer)).rgb
-                + v_tri.y * texture(albedo_tex, vec3(p.xz, layer)).rgb
-                + v_tri.z * texture(albedo_tex, vec3(p.xy, layer)).rgb;
+    // per-triangle box projection in object space (uv from the loader), so patterns stick to the object
+    vec3 albedo = texture(albedo_tex, vec3(v_uv * props.x, layer)).rgb;
     albedo *= albedo;   // textures are stored sRGB-ish: square is a cheap decode to linear
     float rough = props.y;
     float metal = props.z;
@@ -136,8 +135,10 @@ void main() {
     float dd = ndh * ndh * (a2 - 1.0) + 1.0;
     float D = a2 / (PI * dd * dd);
     vec3 f0 = mix(vec3(0.04), albedo, metal);
-    float fw = pow(1.0 - ndv, 5.0);
-    vec3 F = f0 + (1.0 - f0) * pow(1.0 - max(dot(h, v), 0.0), 5.0);
+    float q = 1.0 - ndv;
+    float fw = q * q * q * q * q;
+    float qh = 1.0 - max(dot(h, v), 0.0);
+    vec3 F = f0 + (1.0 - f0) * (qh * qh * qh * qh * qh);
     vec3 spec = min(D, 50.0) * 0.25 * F;
 
     vec3 diffuse = albedo * (1.0 - metal);
@@ -171,36 +172,26 @@ void main() { frag = vec4(1.0); }
 DOF_FS = """
 #version 330
 in vec2 v_uv;
-uniform sampler2D img;       // tone-mapped sRGB, a = log depth code
-uniform float focus;         // focus distance (m)
-uniform float coc_k;         // CoC radius in px = coc_k * |z - focus| / z
+uniform sampler2D img;       // tone-mapped sRGB, a = CoC radius / max_coc
 uniform float max_coc;
 uniform vec2 texel;
 out vec4 frag;
-const float Z_NEAR = 0.05;
-const float Z_LOG = 12.2;
-const vec2 DISK[16] = vec2[](
-    vec2(0.000, 0.354), vec2(0.433, 0.250), vec2(-0.433, 0.250), vec2(0.000, -0.500),
-    vec2(0.612, -0.354), vec2(-0.612, -0.354), vec2(0.707, 0.408), vec2(-0.707, 0.408),
-    vec2(0.000, 0.866), vec2(0.000, -0.935), vec2(0.890, -0.150), vec2(-0.890, -0.150),
-    vec2(0.520, 0.830), vec2(-0.520, 0.830), vec2(0.530, -0.820), vec2(-0.530, -0.820));
-
-float coc(float code) {
-    float z = Z_NEAR * exp(code * Z_LOG);
-    return min(coc_k * abs(z - focus) / z, max_coc);
-}
+// 7 taps on a hexagon read from a mip level matched to the spacing: the mips pre-filter between taps.
+const vec2 DISK[6] = vec2[](
+    vec2(0.000, 0.800), vec2(0.693, 0.400), vec2(0.693, -0.400),
+    vec2(0.000, -0.800), vec2(-0.693, -0.400), vec2(-0.693, 0.400));
 
 void main() {
     vec4 c0 = texture(img, v_uv);
-    float r0 = coc(c0.a);
-    float lod = max(log2(r0 / 3.0), 0.0);
-    vec3 acc = c0.rgb;
+    float r0 = c0.a * max_coc;
+    float lod = max(log2(r0 * 0.8), 0.0);
+    vec3 acc = textureLod(img, v_uv, lod).rgb;
     float wsum = 1.0;
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 6; i++) {
         vec2 off = DISK[i] * r0;
         vec4 t = textureLod(img, v_uv + off * texel, lod);
         // a tap counts if it is itself blurred enough to reach this pixel (no sharp-object bleeding)
-        float wt = clamp(coc(t.a) - length(off) + 1.0, 0.0, 1.0);
+        float wt = clamp(t.a * max_coc - length(off) + 1.0, 0.0, 1.0);
         acc += t.rgb * wt;
         wsum += wt;
     }

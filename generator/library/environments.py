@@ -187,6 +187,25 @@ def procedural_environment(index: int, width: int = PANO_WIDTH) -> Environment:
                        sun_color.astype(np.float32), sun_intensity)
 
 
+def cube_directions(face: int) -> np.ndarray:
+    """Unit directions (6, F, F, 3) of the texels of an OpenGL cube map (+X, -X, +Y, -Y, +Z, -Z; row 0 = t 0)."""
+    c = (np.arange(face, dtype=np.float32) + 0.5) / face * 2 - 1
+    tc, sc = np.meshgrid(c, c, indexing='ij')
+    one = np.ones_like(sc)
+    faces = [(one, -tc, -sc), (-one, -tc, sc), (sc, one, tc), (sc, -one, -tc), (sc, -tc, one), (-sc, -tc, -one)]
+    d = np.stack([np.stack(f, -1) for f in faces])
+    return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+
+def equirect_to_cube(pano: np.ndarray, face: int) -> np.ndarray:
+    """Resample an equirectangular panorama (h, w, 3) onto cube-map faces (6, face, face, 3), bilinear."""
+    h, w = pano.shape[:2]
+    d = cube_directions(face)
+    u = (np.arctan2(d[..., 0], -d[..., 2]) / (2 * np.pi) + 0.5) * w - 0.5
+    v = np.clip(np.arccos(np.clip(d[..., 1], -1, 1)) / np.pi * h - 0.5, 0, h - 1.001)
+    return sample_wrap(pano, u, v).astype(np.float32)
+
+
 # ---------------------------------------------------------------- user panoramas
 
 def read_hdr(path: Path) -> np.ndarray:
