@@ -275,7 +275,7 @@ def checkpoint_epochs(path: Path) -> int:
 class SettingRunner:
     """Renders, pre-trains and scores settings in one process (renderer and task images are kept)."""
 
-    def __init__(self, cfg: BuildConfig):
+    def __init__(self, cfg: BuildConfig, render_progress: bool = False):
         import torch
         self.cfg = cfg
         if cfg.threads > 0:
@@ -285,13 +285,14 @@ class SettingRunner:
         self.work = Path(cfg.work_dir)
         self.generator = Generator(self.work / 'sets', backend=cfg.backend, library=make_library(cfg),
                                    screen_size=cfg.size, output_size=cfg.size, seed=cfg.gen_seed,
-                                   progress=False)
+                                   progress=render_progress)
         self._bank: TaskBank | None = None
+        self._progress = render_progress
 
     @property
     def bank(self) -> TaskBank:
         if self._bank is None:
-            self._bank = TaskBank(self.cfg.tasks, self.cfg.size)
+            self._bank = TaskBank(self.cfg.tasks, self.cfg.size, progress=self._progress)
         return self._bank
 
     def close(self) -> None:
