@@ -49,6 +49,24 @@ def demo_spec(params: GenParams, class_name: str, model_name: str, index: int, r
     return ImageSpec(class_name, model_name, index, **kw)
 
 
+def knob_grid(a) -> None:
+    """One row per setting (the default, then one field switched on), images 0..cols-1 of one model."""
+    from generator.sampling import ModelDraws, sample_image_spec
+    c, m = a.knobs.split('/')
+    lib = create_library(a.library)
+    backend = GLBackend(lib, size=a.size)
+    backend.load(c, m)
+    rows = []
+    for ts in a.rows.split(','):
+        params = GenParams.from_tuple_str(ts)
+        draws = ModelDraws(a.seed, ts, c, m)
+        rows.append(np.concatenate([backend.render(sample_image_spec(params, a.seed, c, m, i, a.cols, draws))
+                                    for i in range(a.cols)], 1))
+    backend.close()
+    Image.fromarray(np.concatenate(rows, 0)).save(a.out)
+    print(f'wrote {a.out} ({len(rows)} settings x {a.cols} images)')
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', required=True)
@@ -59,7 +77,15 @@ def main(argv=None) -> None:
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--cols', type=int, default=10)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--knobs', default=None, metavar='CLASS/MODEL',
+                    help='instead: one row per setting in --rows, --cols images of this model each')
+    ap.add_argument('--rows', default='0_0_0_0_0_1_0_0_0,0_0_0_0_0_1_0_1_0,0_0_0_0_0_1_0_0_1,'
+                    '0_0_0_0_0_1_1_0_0,0_0_1_0_0_1_0_0_0,0_0_0_1_0_1_0_0_0,0_0_0_0_1_1_0_0_0,'
+                    '0_1_0_0_0_1_0_0_0,1_0_0_0_0_1_0_0_0,0_0_0_0_0_0_0_0_0,0_0_0_0_0_3_0_0_0',
+                    help='comma-separated tuple strings for --knobs')
     a = ap.parse_args(argv)
+    if a.knobs:
+        return knob_grid(a)
     try:
         params = GenParams.from_tuple_str(a.tuple)
         start, stop = (int(x) for x in a.classes.split(':'))

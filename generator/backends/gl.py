@@ -315,7 +315,7 @@ class GLBackend:
 
         # depth of field: the sky/object passes write each pixel's circle of confusion into alpha
         dof = spec.blurred and spec.aperture < SHARP_APERTURE
-        max_coc = max(2.0, self.height / 24)
+        max_coc = max(1.5, scene.DOF_MAX_COC * self.height)
         focus = max(0.05, pose.distance + spec.focus_offset)
         coc_k = scene.coc_radius_factor(spec.aperture, focus, self.height) if dof else 0.0
 

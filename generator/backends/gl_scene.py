@@ -16,7 +16,9 @@ AVATAR = np.array([1.0, 1.5, 1.8])  # the original's default avatar position
 ROOM = (10.0, 4.5, 10.0)            # w, h, l of the scene region when none is reported (the original's fallback)
 FOV_Y = 60.0
 NEAR, FAR = 0.01, 160.0             # the original's camera clipping planes
-SENSOR_HEIGHT = 0.024               # Unity's physical-camera sensor height (m), sets the focal length for DOF
+SENSOR_HEIGHT = 0.024               # Unity's sensor height (m): CoC in metres -> share of the image height
+DOF_FOCAL_LENGTH = 0.05             # Unity post-processing v2 depth of field: default focal length 50 mm
+DOF_MAX_COC = 10 / 256              # PPv2 "medium" kernel: max CoC radius 10 px (at TDW's 256 px screen)
 # Our meshes are unit-size; the original's unit-size TDW models fill ~40 % of the frame height at the default
 # pose. Scaling by 1.4 makes the largest side span ~57 % (thin and elongated shapes stay readable at 64 px).
 FRAME_SCALE = 1.4
@@ -176,13 +178,9 @@ def light_matrix(sun: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarr
     return proj @ view
 
 
-def focal_length(fov_y: float = FOV_Y) -> float:
-    return SENSOR_HEIGHT / 2 / np.tan(np.radians(fov_y) / 2)
-
-
-def coc_radius_factor(aperture: float, focus: float, height_px: int, fov_y: float = FOV_Y) -> float:
-    """k such that the circle-of-confusion radius in pixels is k * |z - focus| / z (thin lens, f-number aperture)."""
-    f = focal_length(fov_y)
+def coc_radius_factor(aperture: float, focus: float, height_px: int, f: float = DOF_FOCAL_LENGTH) -> float:
+    """k such that the circle-of-confusion radius in pixels is k * |z - focus| / z (thin lens, f-number
+    ``aperture``, focal length ``f`` as Unity's post-processing depth of field, which TDW drives)."""
     focus = max(focus, f * 1.5)
     diameter_m = f * f / (aperture * (focus - f))  # times |z - focus| / z
     return 0.5 * diameter_m / SENSOR_HEIGHT * height_px
