@@ -30,23 +30,13 @@ from typing import Any, Sequence
 from common.errors import UserError
 from common.io import atomic_write_json
 from scripts.mini_task2sim import (ALL_VARIED, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
-                                   complete_table, load_table, measured, task_vectors)
+                                   complete_table, load_table, measured, task_vectors, train_controller)
 
 DEFAULT_SETTING = '0_0_0_0_0_1_0_0_0'   # the generator's default: nothing varied, natural materials
 
 
 def say(msg: str = '') -> None:
     print(msg, flush=True)
-
-
-def train_controller(table_path: Path, task_db: Path, out: Path, epochs: int) -> dict[str, Any]:
-    from controller.config import ControllerConfig
-    from controller.train_controller import run_controller
-    cfg = ControllerConfig(str(Path('configs') / 'controller_default.yaml'), [
-        'TASK_DB_PATHS', [str(task_db)], 'REWARD_DB_PATH', str(table_path), 'PROBE', 'efficientnet_lite0',
-        'TRAIN_TASKS', list(SEEN_TASKS), 'TEST_TASKS', list(HELD_OUT_TASKS), 'SAVE_DIR', str(out),
-        'NUM_EPOCHS', epochs, 'LR_DECAY_EPOCH', max(1, epochs // 2), 'LOG_INTERVAL', max(1, epochs // 5)])
-    return run_controller(cfg, debug=True)
 
 
 def live_rewards(meta: dict, settings: Sequence[str], out: Path) -> dict[str, dict]:
@@ -167,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             f'on the measured ones ({table_for_controller}). All comparisons below use measured or live rewards only.')
     say(f'\n[1/3] training the controller ({args.controller_epochs} epochs) on the {len(SEEN_TASKS)} seen tasks ...')
     t0 = time.perf_counter()
-    res = train_controller(table_for_controller, task_db, out / 'controller', args.controller_epochs)
+    res = train_controller(table_for_controller, task_db, out / 'controller', args.controller_epochs,
+                           SEEN_TASKS, HELD_OUT_TASKS)
     preds = res['test']['preds']
     say(f'  done in {time.perf_counter() - t0:.0f} s; predicted settings for the held-out tasks:')
     for t, ts in preds.items():

@@ -114,3 +114,15 @@ def baseline_choices(table: dict, seen: Sequence[str], held_out: Sequence[str], 
                   'nearest_seen_task': near, 'nearest_seen_setting': near_best, 'nearest_seen': r[near_best],
                   'ceiling': r[ceiling], 'ceiling_setting': ceiling, 'num_settings': len(have)}
     return out
+
+
+def train_controller(table_path: Path, task_db: Path, out: Path, epochs: int, seen: Sequence[str],
+                     held_out: Sequence[str], seed: int = 2, progress: bool = True) -> dict:
+    """The project's default controller (configs/controller_default.yaml) on ``seen``; predictions for ``held_out``."""
+    from controller.config import ControllerConfig
+    from controller.train_controller import run_controller
+    cfg = ControllerConfig(str(REPO / 'configs' / 'controller_default.yaml'), [
+        'TASK_DB_PATHS', [str(task_db)], 'REWARD_DB_PATH', str(table_path), 'PROBE', 'efficientnet_lite0',
+        'TRAIN_TASKS', list(seen), 'TEST_TASKS', list(held_out), 'SAVE_DIR', str(out), 'SEED', seed, 'USE_PBAR', progress,
+        'NUM_EPOCHS', epochs, 'LR_DECAY_EPOCH', max(1, epochs // 2), 'LOG_INTERVAL', max(1, epochs // 5)])
+    return run_controller(cfg, debug=True)

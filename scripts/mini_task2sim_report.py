@@ -1,0 +1,210 @@
+"""Judge the mini Task2Sim from the project's own tables: the analyses and plots of docs/mini_task2sim.md.
+
+    python scripts/mini_task2sim_report.py                       # writes docs/mini_task2sim_*.png + results JSON
+    python scripts/mini_task2sim_report.py --loo_epochs 300      # faster controller runs
+
+Reads controller_db/reward_db.json (+ sidecar), controller_db/seed_repeats/*.json, task_db/*.pt and,
+when present, the paper's seen-task table in ../shared/reference/task2sim_paper (only for the side-by-side
+per-field effects). Prints the markdown tables that docs/mini_task2sim.md quotes.
+"""
+from __future__ import annotations
+
+if __name__ == '__main__' and __package__ in (None, ''):
+    import sys
+    from pathlib import Path as _P
+    sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
+
+import argparse
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from generator.generator_params import GRID_FIELDS
+from scripts.mini_task2sim import (ALL_VARIED, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
+                                   complete_table, field_effects, load_table, measured, rewards_matrix,
+                                   task_vectors, train_controller)
+
+PAPER_TABLE = REPO.parent / 'shared' / 'reference' / 'task2sim_paper' / 'reward_db_seen.json'
+SHORT = {'pose_rot': 'rot', 'pose_scale': 'scale', 'lighting_intensity': 'l.int', 'lighting_color': 'l.col',
+         'lighting_dir': 'l.dir', 'blur': 'blur', 'backgr': 'backgr', 'materials': 'mat'}
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
+    _plt().close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def md_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    def cell(v):
+        return f'{v:.2f}' if isinstance(v, float) else ('n/a' if v is None else str(v))
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines += ['| ' + ' | '.join(cell(v) for v in r) + ' |' for r in rows]
+    return '\n'.join(lines)
+
+
+def pretrained_vs_random(table, meta, tasks, settings, out: Path) -> tuple[str, dict]:
+    r = rewards_matrix(table, tasks, settings)
+    rand = meta.get('random_init', {})
+    rows, res = [], {}
+    for i, t in enumerate(tasks):
+        res[t] = {'random_init': rand.get(t), 'mean': float(r[i].mean()), 'min': float(r[i].min()),
+                  'max': float(r[i].max()), 'frac_above_random': float((r[i] > rand.get(t, np.inf)).mean())}
+        rows.append([t, rand.get(t), res[t]['mean'], res[t]['min'], res[t]['max'],
+                     f"{100 * res[t]['frac_above_random']:.0f}%"])
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    x = np.arange(len(tasks))
+    ax.bar(x - 0.2, [rand.get(t, 0) for t in tasks], 0.4, label='random init (no pre-training)', color='#999')
+    means = np.array([res[t]['mean'] for t in tasks])
+    ax.bar(x + 0.2, means, 0.4, label=f'pre-trained: mean over {len(settings)} settings', color='#3a7')
+    ax.errorbar(x + 0.2, means, yerr=[means - [res[t]['min'] for t in tasks], [res[t]['max'] for t in tasks] - means],
+                fmt='none', ecolor='k', capsize=3, label='min..max over settings')
+    ax.set_xticks(x, tasks, rotation=20)
+    ax.set_ylabel('5-NN accuracy (%)')
+    ax.legend(fontsize=8)
+    ax.set_title('Does synthetic pre-training help? (same resnet18, same kNN)')
+    _save(fig, out / 'mini_task2sim_pretrained_vs_random.png')
+    return md_table(['task', 'random init', 'mean over settings', 'min', 'max', 'settings above random'], rows), res
+
+
+def seed_spread(table, tasks, repeats_dir: Path) -> tuple[str, dict]:
+    files = sorted(repeats_dir.glob('reward_db_seed*.json'))
+    runs = [table] + [json.loads(f.read_text()) for f in files]
+    common = [s for s in measured(table, tasks) if all(all(s in run.get(t, {}) for t in tasks) for run in runs)]
+    if len(runs) < 2 or not common:
+        return 'No seed repeats are available yet (controller_db/seed_repeats/).', {}
+    have = measured(table, tasks)
+    rows, res = [], {}
+    for t in tasks:
+        per_setting_seed_sd = [np.std([run[t][s] for run in runs], ddof=1) for s in common]
+        setting_sd = float(np.std([table[t][s] for s in have], ddof=1))
+        seed_sd = float(np.mean(per_setting_seed_sd))
+        res[t] = {'setting_sd': setting_sd, 'seed_sd': seed_sd, 'ratio': setting_sd / seed_sd if seed_sd > 0 else None}
+        rows.append([t, setting_sd, seed_sd, res[t]['ratio']])
+    note = (f'{len(runs)} training seeds ({", ".join(["0"] + [f.stem.split("seed")[-1] for f in files])}) on '
+            f'{len(common)} setting(s) ({", ".join(common)}); setting spread over the {len(have)} measured settings '
+            f'(seed 0).')
+    return note + '\n\n' + md_table(['task', 'sd across settings', 'sd across seeds (same setting)', 'ratio'], rows), \
+        {'tasks': res, 'settings': common, 'num_seeds': len(runs)}
+
+
+def effects(table, tasks, settings, out: Path) -> tuple[str, dict]:
+    ours = field_effects(rewards_matrix(table, tasks, settings), settings)
+    res = {'ours': {t: dict(zip(GRID_FIELDS, map(float, row))) for t, row in zip(tasks, ours)}}
+    paper = None
+    if PAPER_TABLE.is_file():
+        p = json.loads(PAPER_TABLE.read_text())
+        ptasks = sorted(p)
+        from scripts.mini_task2sim import GRID
+        paper = field_effects(rewards_matrix(p, ptasks, GRID), GRID)
+        res['paper'] = {t: dict(zip(GRID_FIELDS, map(float, row))) for t, row in zip(ptasks, paper)}
+    rows = [[f, float(ours[:, j].mean()), float(ours[:, j].min()), float(ours[:, j].max()),
+             float(paper[:, j].mean()) if paper is not None else None] for j, f in enumerate(GRID_FIELDS)]
+    plt = _plt()
+    panels = [('this project (%d settings, 8 tasks)' % len(settings), ours, tasks)]
+    if paper is not None:
+        panels.append(('paper, seen tasks (256 settings)', paper, ptasks))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.6), squeeze=False)
+    for ax, (title, mat, names) in zip(axes[0], panels):
+        lim = max(1e-6, float(np.abs(mat).max()))
+        im = ax.imshow(mat, cmap='RdBu', vmin=-lim, vmax=lim, aspect='auto')
+        ax.set_xticks(range(8), [SHORT[f] for f in GRID_FIELDS], rotation=45)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        for (i, j), v in np.ndenumerate(mat):
+            ax.text(j, i, f'{v:+.1f}', ha='center', va='center', fontsize=6)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.8, label='points: mean(on) - mean(off)')
+    _save(fig, out / 'mini_task2sim_field_effects.png')
+    header = ['field', 'ours: mean effect', 'ours: min over tasks', 'ours: max', 'paper seen tasks: mean effect']
+    return md_table(header, rows), res
+
+
+def controller_eval(table, tasks, task_db: Path, epochs: int, tmp: Path) -> tuple[str, dict]:
+    """Fixed split (5 seen / 3 held out) and leave-one-task-out over all 8 tasks; measured rewards where they exist."""
+    have = measured(table, tasks)
+    full, imputed = complete_table(table, tasks)
+    path = tmp / 'completed.json'
+    atomic_write_json(path, full)
+    vecs = dict(zip(tasks, task_vectors(task_db, tasks)))
+    rows, res = [], {}
+    splits = [('fixed split', SEEN_TASKS, HELD_OUT_TASKS)] + [
+        ('leave-one-out', [t for t in tasks if t != h], [h]) for h in tasks]
+    per_task: dict[str, dict] = {}
+    for name, seen, held in splits:
+        r = train_controller(path, task_db, tmp / f'{name}_{"_".join(held)}', epochs, seen, held, progress=False)
+        base = baseline_choices(table, seen, held, np.stack([vecs[t] for t in seen]), np.stack([vecs[t] for t in held]))
+        for t in held:
+            ts = r['test']['preds'][t]
+            pred = table[t].get(ts)
+            entry = {**base[t], 'predicted_setting': ts, 'predicted': pred if pred is not None else full[t][ts],
+                     'predicted_measured': pred is not None}
+            per_task.setdefault(name, {})[t] = entry
+    cols = ['mean_over_settings', 'all_varied', 'best_single_seen', 'nearest_seen', 'predicted', 'ceiling']
+    text = []
+    for name, entries in per_task.items():
+        rows = [[t] + [e[c] for c in cols] + [e['predicted_setting'] + ('' if e['predicted_measured'] else ' (fit)')]
+                for t, e in entries.items()]
+        avg = [float(np.mean([e[c] for e in entries.values()])) if all(e[c] is not None for e in entries.values())
+               else None for c in cols]
+        rows.append(['average'] + avg + [''])
+        text.append(f'**{name}**\n\n' + md_table(['held-out task', 'mean of settings', 'all varied', 'best single (seen)',
+                                                  'nearest seen task', 'controller', 'ceiling', 'controller setting'],
+                                                 rows))
+        res[name] = {'tasks': entries, 'average': dict(zip(cols, avg))}
+    note = (f'Controller trained ({epochs} epochs, configs/controller_default.yaml) on a table with {len(have)} measured '
+            f'settings; its {len(imputed)} missing settings filled by a per-task main-effects fit for training only. '
+            f'"(fit)": the predicted setting is not measured yet, its value is the fit. Baselines and ceilings use '
+            f'measured settings only.')
+    return note + '\n\n' + '\n\n'.join(text), res
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--reward_db', default=str(REWARD_DB))
+    p.add_argument('--task_db', default=str(TASK_DB))
+    p.add_argument('--repeats', default=str(REPO / 'controller_db' / 'seed_repeats'))
+    p.add_argument('--out', default=str(REPO / 'docs'))
+    p.add_argument('--loo_epochs', type=int, default=1000)
+    p.add_argument('--skip_controller', action='store_true')
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    tasks = SEEN_TASKS + HELD_OUT_TASKS
+    table, meta = load_table(args.reward_db)
+    have = measured(table, tasks)
+    scale = meta.get('build', {}).get('scale', {})
+    sections = [f'Table: {len(have)}/256 settings measured for all 8 tasks; scale {json.dumps(scale, sort_keys=True)}']
+    results: dict = {'measured_settings': have, 'scale': scale}
+    text, results['pretrained_vs_random'] = pretrained_vs_random(table, meta, tasks, have, out)
+    sections.append('### Pre-trained vs random init\n\n' + text)
+    text, results['seed_spread'] = seed_spread(table, tasks, Path(args.repeats))
+    sections.append('### Setting spread vs seed spread\n\n' + text)
+    text, results['field_effects'] = effects(table, tasks, have, out)
+    sections.append('### Per-field effects\n\n' + text)
+    if not args.skip_controller and Path(args.task_db).is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs, Path(tmp))
+        sections.append('### Controller vs baselines\n\n' + text)
+    report = '\n\n'.join(sections)
+    print(report)
+    atomic_write_json(out / 'mini_task2sim_results.json', results, indent=1, sort_keys=True)
+    atomic_write_text(out / 'mini_task2sim_report.md', report + '\n')
+    return results
+
+
+if __name__ == '__main__':
+    from common.cli import run_cli
+    run_cli(main)
