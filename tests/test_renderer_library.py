@@ -25,7 +25,11 @@ def _digest(m) -> str:
 def test_procedural_library_size_and_order():
     lib = create_library('procedural')
     classes = lib.classes()
-    assert len(classes) >= 100 and len(set(classes)) == len(classes)
+    assert len(classes) == 100 and len(set(classes)) == len(classes)        # the paper's 100 classes
+    everything = create_library('procedural', classes=151).classes()
+    assert len(everything) == 151 and everything[:100] == classes
+    with pytest.raises(UserError, match='classes=500'):
+        create_library('procedural', classes=500)
     assert classes == ProceduralLibrary().classes()          # fixed order
     counts = [len(lib.models(c)) for c in classes]
     assert min(counts) >= 5 and max(counts) <= 10

@@ -52,8 +52,8 @@ def create_context(device_index: int | None = None):
         return moderngl.create_standalone_context(require=330, **kwargs)
     except Exception as e:  # libEGL missing, no driver, ...
         raise UserError(f'cannot create a headless OpenGL context through EGL ({e}); install the Mesa EGL '
-                        f'libraries (Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri) or an NVIDIA '
-                        f'driver with EGL') from None
+                        f'libraries (Debian/Ubuntu: apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1) '
+                        f'or an NVIDIA driver with EGL') from None
 
 
 def _write(prog, name: str, data: bytes) -> None:
