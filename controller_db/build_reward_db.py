@@ -325,14 +325,17 @@ class SettingRunner:
         rewards = self.bank.knn_rewards(backbone, cfg.knn_k, kcfg.BATCH_SIZE, kcfg.KNN_TEMPERATURE)
         seconds['knn'] = time.perf_counter() - t0
         num_images = sum(1 for _ in images_dir.rglob('*.jpg'))
-        if cfg.clean in ('checkpoints', 'all'):
-            shutil.rmtree(save_dir, ignore_errors=True)
-        if cfg.clean in ('sets', 'all'):
-            shutil.rmtree(images_dir.parent, ignore_errors=True)
         record = {'seconds': {k: round(v, 2) for k, v in seconds.items()}, 'num_images': num_images,
                   'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': platform.node(),
                   'grid_index': grid_index(params) if params['pose_cam'] == 0 and params['materials'] in (1, 3) else None}
         return rewards, record
+
+    def clean(self, tuple_str: str) -> None:
+        """Delete what ``--clean`` says once the setting's rewards are recorded (never before)."""
+        if self.cfg.clean in ('checkpoints', 'all'):
+            shutil.rmtree(self.work / 'pretrain' / f'seed{self.cfg.train_seed}' / tuple_str, ignore_errors=True)
+        if self.cfg.clean in ('sets', 'all'):
+            shutil.rmtree(self.generator.dataset_path(GenParams.from_tuple_str(tuple_str)), ignore_errors=True)
 
 
 # -- the table on disk ---------------------------------------------------------------------------------
@@ -461,6 +464,7 @@ class RewardJob:
                     continue
                 rewards, info = runner.run(ts)
                 store.record(ts, rewards, info)
+                runner.clean(ts)
                 done.append(ts)
                 if bar is not None:
                     bar.update(1)

@@ -58,6 +58,7 @@ def live_rewards(meta: dict, settings: Sequence[str], out: Path) -> dict[str, di
         for ts in bar:
             bar.set_postfix_str(ts)
             rewards, info = runner.run(ts)
+            runner.clean(ts)
             preview = out / 'work' / 'sets' / f'dataset_{ts}' / 'preview.png'
             results[ts] = {'rewards': rewards, 'seconds': info['seconds'], 'preview': str(preview)}
             bar.write(f'  {ts}: render {info["seconds"]["render"]:.0f} s, pre-train {info["seconds"]["pretrain"]:.0f} s, '
