@@ -264,3 +264,20 @@ def test_determinism_in_a_fresh_process(gl):
     out = subprocess.run([sys.executable, '-c', _FRESH], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == here
+
+
+def test_user_panoramas_replace_the_skies(lib, tmp_path):
+    from PIL import Image
+    h, w = 32, 64
+    red = np.zeros((h, w, 3), np.uint8)
+    red[..., 0] = 200
+    Image.fromarray(red).save(tmp_path / 'red.png')
+    b = GLBackend(lib, size=32, env_dir=str(tmp_path))
+    try:
+        b.load(CLS, MODEL)
+        s = ImageSpec(CLS, MODEL, 0, sky_index=5)
+        img, m = b.render(s).astype(float), b.mask(s)
+        bg = img[~m].mean(0)
+        assert bg[0] > 150 and bg[1] < 30 and bg[2] < 30          # the user's sky, not a built-in one
+    finally:
+        b.close()
