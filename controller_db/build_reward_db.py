@@ -160,8 +160,14 @@ class ClassSubset:
 
 
 def make_library(cfg: BuildConfig) -> ClassSubset:
+    """The library view of ``cfg``: ``spread`` picks K classes evenly over every class the library can hold
+    (for ``procedural``: all of its shape programs, not only its default first 100)."""
     from generator.library import create_library
-    lib = create_library(cfg.library)
+    if cfg.library == 'procedural':
+        from generator.library.procedural_classes import SHAPES
+        lib = create_library(cfg.library, classes=len(SHAPES))
+    else:
+        lib = create_library(cfg.library)
     classes = list(lib.classes())
     k = cfg.num_classes
     if not 1 <= k <= len(classes):
@@ -288,6 +294,7 @@ class SettingRunner:
                                    progress=render_progress)
         self._bank: TaskBank | None = None
         self._progress = render_progress
+        self.code_sha256 = code_fingerprint()
 
     @property
     def bank(self) -> TaskBank:
@@ -327,6 +334,7 @@ class SettingRunner:
         num_images = sum(1 for _ in images_dir.rglob('*.jpg'))
         record = {'seconds': {k: round(v, 2) for k, v in seconds.items()}, 'num_images': num_images,
                   'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': platform.node(),
+                  'code_sha256': self.code_sha256,
                   'grid_index': grid_index(params) if params['pose_cam'] == 0 and params['materials'] in (1, 3) else None}
         return rewards, record
 
@@ -402,10 +410,24 @@ class RewardStore:
             raise UserError(f'{self.path} was built with different settings: {got}; rerun with the same '
                             f'options to extend it, or choose another --output')
 
+    def check_same_code(self, classes: list[str], code: str, allow_code_change: bool) -> None:
+        """Refuse to extend a table made with other object classes, or (unless allowed) other code."""
+        build = self.meta().get('build', {})
+        if build.get('classes') is not None and build['classes'] != classes:
+            raise UserError(f'{self.path} was built with the object classes {build["classes"]}; this run would use '
+                            f'{classes} (has the object library changed?); choose another --output')
+        old = build.get('versions', {}).get('code_sha256')
+        if old is not None and old != code and not allow_code_change:
+            raise UserError(f'{self.path} was built with other generator/engine/models/datasets/configs sources '
+                            f'(sha256 {old[:12]}..., now {code[:12]}...): rewards would not be comparable. Use '
+                            f'another --output, or --allow_code_change to extend it anyway (recorded per setting)')
+
     def write_header(self, extra: dict[str, Any]) -> None:
         with self.locked():
             meta = self.meta()
             meta.setdefault('settings', {})
+            if 'build' in meta:   # keep the first run's versions; later runs are recorded per setting
+                extra = {**extra, 'versions': meta['build'].get('versions', extra.get('versions'))}
             meta['build'] = {'scale': self.cfg.scale(), **extra}
             meta.setdefault('created', time.strftime('%Y-%m-%dT%H:%M:%S%z'))
             atomic_write_json(self.meta_path, meta, indent=1, sort_keys=True)
@@ -474,6 +496,18 @@ class RewardJob:
         return done
 
 
+def code_fingerprint() -> str:
+    """SHA-256 of the sources that decide the pixels, the pre-training and the kNN (generator/, engine/,
+    models/, datasets/, configs/): two runs with different fingerprints must not fill one table silently."""
+    h = hashlib.sha256()
+    for folder in ('generator', 'engine', 'models', 'datasets', 'configs'):
+        for f in sorted((REPO / folder).rglob('*')):
+            if f.suffix in ('.py', '.yaml', '.glsl', '.json') and '__pycache__' not in f.parts:
+                h.update(str(f.relative_to(REPO)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def versions() -> dict[str, Any]:
     import numpy
     import timm
@@ -488,8 +522,12 @@ def versions() -> dict[str, Any]:
     try:
         out['git_commit'] = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True,
                                            text=True, timeout=10).stdout.strip()
+        out['git_dirty_files'] = [line[3:] for line in subprocess.run(
+            ['git', 'status', '--porcelain', '--', 'generator', 'engine', 'models', 'datasets', 'configs'],
+            cwd=REPO, capture_output=True, text=True, timeout=10).stdout.splitlines()]
     except (OSError, subprocess.SubprocessError):
         pass
+    out['code_sha256'] = code_fingerprint()
     return out
 
 
@@ -520,7 +558,8 @@ def _wait_with_bar(store: RewardStore, todo: list[str], bar: Any, is_done) -> No
 
 def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit: bool = False,
           cluster: str | None = None, job_dir: str | None = None, timeout: int = 24 * 60,
-          partition: str | None = None, max_settings: int | None = None) -> dict[str, Any]:
+          partition: str | None = None, max_settings: int | None = None,
+          allow_code_change: bool = False) -> dict[str, Any]:
     """Fill ``cfg.output`` for ``settings``; returns a summary (finished, new, remaining)."""
     from tqdm import tqdm
     validate(cfg)
@@ -529,7 +568,9 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
     store = RewardStore(cfg)
     store.check_compatible()
     runner_lib = make_library(cfg)
-    store.write_header({'versions': versions(), 'classes': runner_lib.classes(),
+    vers = versions()
+    store.check_same_code(runner_lib.classes(), vers['code_sha256'], allow_code_change)
+    store.write_header({'versions': vers, 'classes': runner_lib.classes(),
                         'engine': engine_configs(cfg), 'default_tasks': list(DEFAULT_TASKS)})
     meta = store.meta()
     missing_rand = [t for t in cfg.tasks if t not in meta.get('random_init', {})]
@@ -645,6 +686,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--timeout', type=int, default=24 * 60, help='minutes per array task')
     g.add_argument('--partition', default=None)
     g.add_argument('--no_progress', action='store_true')
+    g.add_argument('--allow_code_change', action='store_true',
+                   help='extend a table although the generator/engine/models/datasets/configs sources changed')
     return p
 
 
@@ -664,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     settings = parse_settings(args.settings, args.order)
     summary = build(cfg, settings, workers=args.workers, submitit=args.submitit, cluster=args.cluster,
                     job_dir=args.job_dir, timeout=args.timeout, partition=args.partition,
-                    max_settings=args.max_settings)
+                    max_settings=args.max_settings, allow_code_change=args.allow_code_change)
     print(f"{summary['finished_total']} settings in {summary['output']} (this run: {summary['todo']} to do, "
           f"{summary['already_finished']} of the {summary['requested']} requested were already there); "
           f"sidecar {summary['sidecar']}")

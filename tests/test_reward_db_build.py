@@ -133,3 +133,22 @@ def test_cli_user_error_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().startswith('error: ') and len(err.strip().splitlines()) == 1
+
+
+def test_refuses_other_code_or_classes_unless_allowed(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    build(cfg, parse_settings(['0']))
+    meta_path = sidecar_path(cfg.output)
+    meta = json.loads(meta_path.read_text())
+    assert len(meta['build']['versions']['code_sha256']) == 64
+    assert meta['settings'][parse_settings(['0'])[0]]['code_sha256'] == meta['build']['versions']['code_sha256']
+    meta['build']['versions']['code_sha256'] = '0' * 64
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(UserError, match='other generator/engine'):
+        build(cfg, parse_settings(['0', '1']))
+    assert build(cfg, parse_settings(['0', '1']), allow_code_change=True)['finished_total'] == 2
+    meta = json.loads(meta_path.read_text())
+    meta['build']['classes'] = ['mug', 'teacup']
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(UserError, match='object classes'):
+        build(cfg, parse_settings(['0']))
