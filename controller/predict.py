@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument('--backend', default='gl')
     p.add_argument('--library', default='procedural')
     p.add_argument('--image_size', type=int, default=256, help='rendered/output image size with --generate')
+    p.add_argument('--num_classes', type=int, default=None, help='object classes to render (default: all)')
     args = p.parse_args(argv)
 
     ckpt = read_checkpoint(args.model)
@@ -137,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if args.num_imgs < 1:
             raise UserError(f'--num_imgs={args.num_imgs} must be >= 1')
         gen = Generator(args.generate, backend=args.backend, library=args.library, screen_size=args.image_size,
-                        output_size=args.image_size, seed=args.seed)
+                        output_size=args.image_size, seed=args.seed, num_classes=args.num_classes)
         path = gen.gen_data(GenParams.from_tuple_str(pred['tuple_str']), args.num_imgs)
         pred['generated'] = str(path)
         print(f'Rendered {args.num_imgs} images with {pred["tuple_str"]} into {path}')
