@@ -144,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f'({scale.get("num_classes")} object classes, {scale.get("num_imgs")} images of {scale.get("size")} px '
         f'per set, {scale.get("model")} pre-trained {scale.get("epochs")} epochs, {scale.get("knn_k")}-NN)')
     say(f'seen tasks: {", ".join(SEEN_TASKS)}; held-out tasks: {", ".join(HELD_OUT_TASKS)}')
+    from controller_db.build_reward_db import code_fingerprint
+    table_code = meta.get('build', {}).get('versions', {}).get('code_sha256')
+    if table_code and table_code != code_fingerprint():
+        say('NOTE: the generator/engine/models/datasets/configs sources changed since the table was built; '
+            'live rewards below may differ from the table for that reason.')
     say(f'task DB {task_db} (Task2Vec embeddings computed by scripts/build_task_db.py)')
 
     # 1-2. the controller on the seen tasks, predictions for the held-out ones

@@ -188,6 +188,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
     scale = meta.get('build', {}).get('scale', {})
     sections = [f'Table: {len(have)}/256 settings measured for all 8 tasks; scale {json.dumps(scale, sort_keys=True)}']
     results: dict = {'measured_settings': have, 'scale': scale}
+    recs = [r['seconds'] for r in meta.get('settings', {}).values() if 'seconds' in r]
+    if recs:
+        cost = {k: float(np.median([r[k] for r in recs])) for k in ('render', 'pretrain', 'knn')}
+        cost['total'] = float(np.median([sum(r.values()) for r in recs]))
+        results['seconds_per_setting_median'] = cost
+        sections.append(f'Cost per setting (median over {len(recs)} settings, one process, sidecar timings): '
+                        + ', '.join(f'{k} {v:.0f} s' for k, v in cost.items()))
     text, results['pretrained_vs_random'] = pretrained_vs_random(table, meta, tasks, have, out)
     sections.append('### Pre-trained vs random init\n\n' + text)
     text, results['seed_spread'] = seed_spread(table, tasks, Path(args.repeats))
