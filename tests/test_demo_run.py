@@ -86,3 +86,14 @@ def test_demo_end_to_end_tiny(tmp_path, capsys):
         if r['predicted_source'] == 'live':
             assert r['predicted'] == live['rewards'][t]
     assert json.loads((tmp_path / 'demo' / 'results.json').read_text())['measured_settings'] == 32
+
+
+def test_task_db_subset_is_class_balanced_and_seeded():
+    from scripts.build_task_db import balanced_subset
+    labels = np.array([0] * 50 + [1] * 10 + [2] * 40)
+    pick = balanced_subset(labels, 45, seed=0)
+    assert len(pick) == 45 and len(set(pick)) == 45
+    counts = np.bincount(labels[pick])
+    assert counts.tolist() == [18, 10, 17] or counts.tolist() == [17, 10, 18]
+    assert pick == balanced_subset(labels, 45, seed=0) and pick != balanced_subset(labels, 45, seed=1)
+    assert sorted(balanced_subset(labels, 500, seed=0)) == list(range(100))
