@@ -22,7 +22,6 @@ if __name__ == '__main__' and __package__ in (None, ''):
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any, Sequence

@@ -25,7 +25,7 @@ import numpy as np
 
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
-from scripts.mini_task2sim import (ALL_VARIED, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
+from scripts.mini_task2sim import (HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
                                    complete_table, field_effects, load_table, measured, rewards_matrix,
                                    task_vectors, train_controller)
 
