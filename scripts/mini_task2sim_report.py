@@ -82,24 +82,29 @@ def pretrained_vs_random(table, meta, tasks, settings, out: Path) -> tuple[str, 
 
 
 def seed_spread(table, tasks, repeats_dir: Path) -> tuple[str, dict]:
+    """Spread of rewards across settings (seed 0) vs across training seeds of the same setting."""
     files = sorted(repeats_dir.glob('reward_db_seed*.json'))
-    runs = [table] + [json.loads(f.read_text()) for f in files]
-    common = [s for s in measured(table, tasks) if all(all(s in run.get(t, {}) for t in tasks) for run in runs)]
-    if len(runs) < 2 or not common:
-        return 'No seed repeats are available yet (controller_db/seed_repeats/).', {}
+    runs = {'0': table, **{f.stem.split('seed')[-1]: json.loads(f.read_text()) for f in files}}
     have = measured(table, tasks)
+    # settings measured with at least 2 training seeds (all tasks), and the seeds that measured them
+    common = {s: [k for k, run in runs.items() if all(s in run.get(t, {}) for t in tasks)] for s in have}
+    common = {s: seeds for s, seeds in common.items() if len(seeds) >= 2}
+    if not common or len(have) < 2:
+        return 'No seed repeats are available yet (controller_db/seed_repeats/).', {}
     rows, res = [], {}
     for t in tasks:
-        per_setting_seed_sd = [np.std([run[t][s] for run in runs], ddof=1) for s in common]
+        seed_sd = float(np.mean([np.std([runs[k][t][s] for k in seeds], ddof=1) for s, seeds in common.items()]))
         setting_sd = float(np.std([table[t][s] for s in have], ddof=1))
-        seed_sd = float(np.mean(per_setting_seed_sd))
         res[t] = {'setting_sd': setting_sd, 'seed_sd': seed_sd, 'ratio': setting_sd / seed_sd if seed_sd > 0 else None}
         rows.append([t, setting_sd, seed_sd, res[t]['ratio']])
-    note = (f'{len(runs)} training seeds ({", ".join(["0"] + [f.stem.split("seed")[-1] for f in files])}) on '
-            f'{len(common)} setting(s) ({", ".join(common)}); setting spread over the {len(have)} measured settings '
-            f'(seed 0).')
+    avg = [float(np.mean([r[i] for r in rows if r[i] is not None])) for i in (1, 2, 3)]
+    rows.append(['average'] + avg)
+    note = ('Training seeds per repeated setting: ' + '; '.join(f'{s}: seeds {", ".join(k)}' for s, k in common.items())
+            + f' (same rendered set, new initialisation and data order). Setting spread = standard deviation over '
+            f'the {len(have)} measured settings (seed 0); seed spread = standard deviation over seeds of one setting, '
+            f'averaged over the repeated settings.')
     return note + '\n\n' + md_table(['task', 'sd across settings', 'sd across seeds (same setting)', 'ratio'], rows), \
-        {'tasks': res, 'settings': common, 'num_seeds': len(runs)}
+        {'tasks': res, 'settings': common}
 
 
 def effects(table, tasks, settings, out: Path) -> tuple[str, dict]:
