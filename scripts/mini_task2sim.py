@@ -64,9 +64,10 @@ def complete_table(table: dict, tasks: Sequence[str]) -> tuple[dict[str, dict[st
     """All 256 grid rewards per task: measured values where they exist, else a per-task least-squares fit of
     intercept + the 8 main effects on the measured settings. Returns (table, imputed settings)."""
     have = measured(table, tasks)
-    if len(have) < 2 * (len(GRID_FIELDS) + 1):
+    need = 2 * len(GRID_FIELDS)   # the first 16 of the balanced order: main effects orthogonal
+    if len(have) < need:
         raise UserError(f'only {len(have)} settings are measured for all of {list(tasks)}; at least '
-                        f'{2 * (len(GRID_FIELDS) + 1)} are needed to fill the rest of the grid')
+                        f'{need} are needed to fill the rest of the grid')
     x_have = np.hstack([np.ones((len(have), 1)), field_bits(have)])
     x_all = np.hstack([np.ones((len(GRID), 1)), field_bits(GRID)])
     missing = [ts for ts in GRID if ts not in have]
