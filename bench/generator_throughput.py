@@ -12,7 +12,6 @@ Start-up (building the 43 skies, the context) is excluded from the steady-state 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
 import resource

@@ -9,7 +9,6 @@ on a held-out 5th model per class (never seen in training). Prints and writes to
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np

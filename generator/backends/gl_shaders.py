@@ -63,12 +63,15 @@ uniform mat3 normal_mat;
 uniform mat4 view_proj;
 uniform mat4 light_vp;
 uniform vec3 sh[9];         // diffuse radiance SH of the environment (irradiance / pi)
+uniform int mat_layer[16];
+uniform vec4 mat_props[16]; // texture repeats, roughness, metallic, -
 out vec3 v_world;
 out vec3 v_nrm;
 out vec2 v_uv;
 out vec3 v_amb;             // SH ambient, per vertex (it is low-frequency)
 out vec4 v_light;
-flat out int v_slot;
+flat out vec4 v_props;      // material of this vertex's slot (looked up per vertex, not per pixel)
+flat out float v_layer;
 
 vec3 sh_eval(vec3 n) {
     return sh[0] * 0.282095
@@ -85,7 +88,9 @@ void main() {
     v_uv = in_uv;
     v_amb = max(sh_eval(v_nrm), vec3(0.0));
     v_light = light_vp * w;
-    v_slot = int(in_slot + 0.5) & 15;
+    int slot = int(in_slot + 0.5) & 15;
+    v_props = mat_props[slot];
+    v_layer = float(mat_layer[slot]);
     gl_Position = view_proj * w;
 }
 """
@@ -97,23 +102,22 @@ in vec3 v_nrm;
 in vec2 v_uv;
 in vec3 v_amb;
 in vec4 v_light;
-flat in int v_slot;
+flat in vec4 v_props;
+flat in float v_layer;
 uniform vec3 cam_pos;
 uniform vec3 cam_fwd;
 uniform vec3 sun_dir;       // towards the sun
 uniform vec3 sun_rad;       // colour * intensity * scale
 uniform vec3 sky_up;        // mean radiance above / below the horizon: a cheap reflected environment
 uniform vec3 sky_down;
-uniform int mat_layer[16];
-uniform vec4 mat_props[16]; // texture repeats, roughness, metallic, -
 uniform sampler2DArray albedo_tex;
 uniform sampler2DShadow shadow_map;
 out vec4 frag;
 const float PI = 3.14159265;
 """ + OUTPUT_GLSL + """
 void main() {
-    vec4 props = mat_props[v_slot];
-    float layer = float(mat_layer[v_slot]);
+    vec4 props = v_props;
+    float layer = v_layer;
     // per-triangle box projection in object space (uv from the loader), so patterns stick to the object
     vec3 albedo = texture(albedo_tex, vec3(v_uv * props.x, layer)).rgb;
     albedo *= albedo;   // textures are stored sRGB-ish: square is a cheap decode to linear

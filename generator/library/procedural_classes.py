@@ -78,9 +78,7 @@ def mug(r):
     taper = U(r, 0.85, 1.15)
     body = S.revolve([(0, 0), (rad * taper, 0), (rad, h), (rad * 0.92, h), (rad * 0.9 * taper, 0.08), (0, 0.08)])
     hr = U(r, 0.2, 0.32) * h
-    handle = handle_loop(hr, U(r, 0.04, 0.07)).moved(rad * 0.95, h * U(r, 0.45, 0.55), 0).turned('y', 0)
-    handle = Mesh(handle.pos * np.array([-1, 1, 1], np.float32) + np.array([2 * rad * 0.95, 0, 0], np.float32),
-                  handle.nrm * np.array([-1, 1, 1], np.float32))
+    handle = handle_loop(hr, U(r, 0.04, 0.07)).mirrored_x().moved(rad * 0.95, h * U(r, 0.45, 0.55), 0)
     m = pick(r, CERAMICS + ['plastic_red', 'plastic_white'])
     return [(body, m), (handle, m)]
 
@@ -614,7 +612,7 @@ def frisbee(r):
 @shape('dice')
 def dice(r):
     body = rbox(1, 1, 1, U(r, 0.12, 0.25))
-    parts = [(body, pick(r, ['plastic_white', 'plastic_red', 'ivory' if False else 'bone', 'plastic_black']))]
+    parts = [(body, pick(r, ['plastic_white', 'plastic_red', 'bone', 'plastic_black']))]
     pip = 'plastic_black' if parts[0][1] != 'plastic_black' else 'plastic_white'
     faces = [((0, 0, 1), [(0, 0)]), ((1, 0, 0), [(-0.25, -0.25), (0.25, 0.25)]),
              ((0, 1, 0), [(-0.25, -0.25), (0, 0), (0.25, 0.25)])]
@@ -786,7 +784,6 @@ def boat(r):
     outline = [(x, w / 2 * np.sqrt(max(0.0, 1 - (x / (L / 2)) ** 4)) if x > 0 else w / 2 * (1 - 0.1 * abs(x) / (L / 2))) for x in xs]
     top = [(x, y) for x, y in outline] + [(x, -y) for x, y in outline[::-1]]
     hull = S.extrude(top, d).turned('x', 90).moved(0, d / 2, 0)
-    hull = Mesh(hull.pos * np.array([1, 1, 1], np.float32), hull.nrm)
     parts = [(hull, pick(r, ['wood_dark', 'plastic_white', 'plastic_red', 'wood_oak']))]
     if r.random() < 0.6:
         mh = U(r, 2.0, 3.0)
@@ -1123,9 +1120,7 @@ def carrot(r):
 def donut(r):
     R, rr = U(r, 0.6, 0.75), U(r, 0.3, 0.4)
     ring = S.torus(R, rr, 28, 14)
-    icing = S.torus(R, rr * 1.03, 28, 14, 360)
-    icing = Mesh(icing.pos[icing.pos[:, 1].repeat(1) > -10], icing.nrm)
-    ic = S.torus(R, rr * 1.04, 28, 14)
+    ic = S.torus(R, rr * 1.04, 28, 14)      # icing: the upper part of a slightly fatter torus
     keep = (ic.pos.reshape(-1, 3, 3)[:, :, 1].min(1) > rr * 0.1)
     ic = Mesh(ic.pos.reshape(-1, 3, 3)[keep].reshape(-1, 3), ic.nrm.reshape(-1, 3, 3)[keep].reshape(-1, 3))
     parts = [(ring, 'bread_crust'), (ic, pick(r, ['plastic_pink', 'chocolate', 'cream', 'plastic_white']))]
@@ -1404,8 +1399,7 @@ def scissors(r):
     parts = []
     for s in (-1, 1):
         blade = S.extrude([(0, -0.05), (L, -0.02), (L, 0.02), (0, 0.08)], 0.03).turned('z', s * ang / 2)
-        loop = S.torus(0.22, 0.05, 16, 6).turned('x', 90).moved(-0.4, 0, 0).turned('z', s * ang / 2 + 180 * 0).moved(0, 0, 0)
-        loop = Mesh(loop.pos * np.array([1, 1, 1], np.float32), loop.nrm)
+        loop = S.torus(0.22, 0.05, 16, 6).turned('x', 90).moved(-0.4, 0, 0).turned('z', s * ang / 2)
         parts += [(blade.moved(0, 0, s * 0.02), 'metal_chrome'), (loop.moved(0, -s * 0.25, 0), col)]
     parts.append((cyl(0.06, 0.1).turned('x', 90).moved(0, 0, 0.05), 'metal_steel'))
     return parts
@@ -1603,12 +1597,10 @@ def crate(r):
     s = U(r, 1.0, 1.3)
     box_ = bx(s, s, s).moved(0, s / 2, 0)
     parts = [(box_, pick(r, ['wood_light', 'wood_oak', 'cardboard']))]
-    for y in (0.05, s - 0.05):
+    for y in (0.05, s - 0.05):          # slats along the front and back
         for z in (-s / 2, s / 2):
             parts.append((bx(s + 0.04, 0.1, 0.05).moved(0, y, z), 'wood_dark'))
-    for x in (-s / 2, s / 2):
-        parts.append((bx(0.05, s * 1.3, 0.1).turned('x', 0).turned('z', 45 if x > 0 else -45).moved(0, s / 2, 0).moved(0, 0, 0).scaled(1, 1, 1), 'wood_dark'))
-    return parts[:5] + [(bx(0.05, s, s * 0.1).moved(x, s / 2, 0), 'wood_dark') for x in (-s / 2, s / 2)]
+    return parts + [(bx(0.05, s, s * 0.1).moved(x, s / 2, 0), 'wood_dark') for x in (-s / 2, s / 2)]
 
 
 @shape('watering_can')
@@ -1624,7 +1616,6 @@ def watering_can(r):
 
 @shape('guitar')
 def guitar(r):
-    body = S.revolve([(0, 0), (0.1, 0)], 4)
     lower = ell(U(r, 0.6, 0.7), 0.15, U(r, 0.55, 0.65), 8, 24).turned('x', 90).moved(0, 0.6, 0)
     upper = ell(U(r, 0.45, 0.55), 0.15, 0.45, 8, 24).turned('x', 90).moved(0, 1.3, 0)
     neck = bx(0.18, 1.6, 0.08).moved(0, 2.4, 0.05)
@@ -1635,7 +1626,6 @@ def guitar(r):
     for k in range(6):
         x = (k - 2.5) * 0.025
         parts.append((rod((x, 0.55, 0.17), (x, 3.2, 0.11), 0.006, 3), 'metal_chrome'))
-    del body
     return parts
 
 
