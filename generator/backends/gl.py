@@ -1,9 +1,10 @@
 """The embedded renderer: moderngl on a headless EGL context (Mesa llvmpipe on CPU, NVIDIA EGL on GPU).
 
-One directional sun with shadow map, SH ambient + sky reflections from the current environment,
-metallic-roughness materials with triplanar procedural textures, an equirectangular sky seen through
-the camera's real direction, MSAA, depth-of-field from the depth buffer, ACES-like tone curve, sRGB
-output with dither. Geometry is uploaded once per ``load``; ``render`` only sets uniforms and draws.
+One directional sun with a shadow map, spherical-harmonics ambient light and a cheap sky reflection from
+the current environment, metallic-roughness materials with box-projected procedural textures, the
+environment (a cube map made from its equirectangular panorama) seen through the camera's real
+direction, MSAA, depth of field from each pixel's depth, ACES-like tone curve, sRGB output with dither.
+Geometry is uploaded once per ``load``; ``render`` only sets uniforms, draws and reads back.
 """
 from __future__ import annotations
 
@@ -106,8 +107,8 @@ class GLBackend:
 
     Options: ``samples`` (MSAA samples, 0 = off, default 4), ``env_dir`` (folder of the user's panoramas
     replacing the built-in skies), ``sky_width`` (panorama width; default 3 x image height, 192..768),
-    ``shadow_size`` (shadow-map side, default 512), ``threads`` (llvmpipe render threads, sets
-    LP_NUM_THREADS when given), ``device_index`` (EGL device).
+    ``shadow_size`` (shadow-map side, default 512), ``threads`` (llvmpipe render threads: sets the
+    process's LP_NUM_THREADS before the context exists), ``device_index`` (EGL device).
     """
 
     def __init__(self, library: Any, size: int | tuple[int, int] = 256, samples: int = 4,
@@ -118,6 +119,8 @@ class GLBackend:
                             f'embedded renderer; use the procedural library, a mesh folder, or the tdw backend')
         if samples not in (0, 1, 2, 4, 8):
             raise UserError(f'samples={samples!r} is invalid; allowed: 0, 1, 2, 4, 8')
+        if not isinstance(shadow_size, int) or not 64 <= shadow_size <= 4096:
+            raise UserError(f'shadow_size={shadow_size!r} is invalid; allowed: 64..4096')
         self.library = library
         self.width, self.height = _size(size)
         self.samples = 0 if samples <= 1 else samples
@@ -136,7 +139,7 @@ class GLBackend:
         self._build_targets(shadow_size)
         self._upload_materials()
         self.loaded: tuple[str, str] | None = None
-        self._vao = self._shadow_vao = self._mask_vao = self._vbo = None
+        self._vao = self._shadow_vao = self._vbo = None
 
     # ------------------------------------------------------------------ set-up
     def _build_programs(self) -> None:
