@@ -150,8 +150,11 @@ class GLBackend:
         self.dof_prog = ctx.program(vertex_shader=sh.FULLSCREEN_VS, fragment_shader=sh.DOF_FS)
         self.sky_vao = ctx.vertex_array(self.sky_prog, [])
         self.dof_vao = ctx.vertex_array(self.dof_prog, [])
+        self.comp_prog = ctx.program(vertex_shader=sh.FULLSCREEN_VS, fragment_shader=sh.DOF_COMPOSITE_FS)
+        self.comp_vao = ctx.vertex_array(self.comp_prog, [])
         for prog, name, unit in ((self.obj_prog, 'albedo_tex', 0), (self.obj_prog, 'shadow_map', 1),
-                                 (self.sky_prog, 'sky', 2), (self.dof_prog, 'img', 3)):
+                                 (self.sky_prog, 'sky', 2), (self.dof_prog, 'img', 3),
+                                 (self.comp_prog, 'img', 3), (self.comp_prog, 'blurred', 4)):
             if name in prog:
                 prog[name] = unit
         for prog in (self.sky_prog, self.obj_prog):
@@ -166,6 +169,10 @@ class GLBackend:
             self.ms_fbo = ctx.framebuffer([ctx.renderbuffer(size, 4, samples=self.samples)],
                                           ctx.depth_renderbuffer(size, samples=self.samples))
         self.out_fbo = ctx.framebuffer([ctx.renderbuffer(size, 4)])
+        half = ((self.width + 1) // 2, (self.height + 1) // 2)
+        self.half_tex = ctx.texture(half, 4)
+        self.half_tex.repeat_x = self.half_tex.repeat_y = False
+        self.half_fbo = ctx.framebuffer([self.half_tex])
         self.shadow_tex = ctx.depth_texture((shadow_size, shadow_size))
         self.shadow_tex.compare_func = '<='
         self.shadow_tex.repeat_x = self.shadow_tex.repeat_y = False
@@ -366,9 +373,13 @@ class GLBackend:
             q['texel'].value = (1.0 / self.width, 1.0 / self.height)
             self.img_tex.build_mipmaps()
             self.img_tex.use(3)
-            self.out_fbo.use()
             ctx.disable(ctx.DEPTH_TEST)
+            self.half_fbo.use()
             self.dof_vao.render(vertices=3)
+            self.half_tex.use(4)
+            self.comp_prog['max_coc'].value = max_coc
+            self.out_fbo.use()
+            self.comp_vao.render(vertices=3)
             result = self.out_fbo
         buf = result.read(components=3)
         return np.frombuffer(buf, np.uint8).reshape(self.height, self.width, 3)

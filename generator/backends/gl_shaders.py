@@ -172,7 +172,8 @@ out vec4 frag;
 void main() { frag = vec4(1.0); }
 """
 
-# Depth of field (only drawn for blurred images): a 16-tap disk gather sized by the circle of confusion.
+# Depth of field (only drawn for blurred images), step 1 at half resolution: a disk gather sized by the
+# circle of confusion.
 DOF_FS = """
 #version 330
 in vec2 v_uv;
@@ -199,7 +200,22 @@ void main() {
         acc += t.rgb * wt;
         wsum += wt;
     }
-    frag = vec4(acc / wsum, 1.0);
+    frag = vec4(acc / wsum, c0.a);
+}
+"""
+
+# Depth of field, step 2 (full resolution): sharp pixels stay sharp, blurred ones take the half-res gather.
+DOF_COMPOSITE_FS = """
+#version 330
+in vec2 v_uv;
+uniform sampler2D img;       // full-resolution image, a = CoC / max_coc
+uniform sampler2D blurred;   // half-resolution gather
+uniform float max_coc;
+out vec4 frag;
+void main() {
+    vec4 c0 = textureLod(img, v_uv, 0.0);
+    vec3 b = texture(blurred, v_uv).rgb;
+    frag = vec4(mix(c0.rgb, b, clamp(c0.a * max_coc - 0.5, 0.0, 1.0)), 1.0);
 }
 """
 
