@@ -117,7 +117,7 @@ def test_fast_subspace_training_equals_dense_training(cross):
 def test_training_finds_the_best_setting_of_each_task():
     x, rewards, names, best = _toy_setup()
     cfg = ControllerConfig('configs/controller_default.yaml',
-                           ['USE_PBAR', False, 'NUM_EPOCHS', 300, 'TRAIN_TASKS', names, 'TEST_TASKS', []])
+                           ['USE_PBAR', False, 'TRAIN_TASKS', names, 'TEST_TASKS', []])
     m = ControllerModel(x.shape[1], cfg.NUM_HIDDEN_NODES, cfg.CONT_OUT_PARAMS)
     m.reset_parameters(torch.Generator().manual_seed(0))
     set_input_norm(m, cfg.INPUT_NORM, x)
@@ -127,7 +127,7 @@ def test_training_finds_the_best_setting_of_each_task():
     assert len(set(best.values())) > 3  # the answer really depends on the task
     assert pred == [best[t] for t in names]
     assert hist.greedy_reward[-1] == pytest.approx(41.0)
-    assert len(hist.loss) == 300 and hist.lr[0] == pytest.approx(1e-6)
+    assert len(hist.loss) == 1000 and hist.lr[0] == pytest.approx(1e-6)
 
 
 def test_training_is_deterministic_for_a_seed():
