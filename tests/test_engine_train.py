@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -124,11 +125,12 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
     common = ['--debug', '--cfg-yml', 'configs/pt_default.yaml', '--cfg-override'] + tiny_overrides(
         tmp_path, DATA_DIR=tmp_path / 'pt', MAX_EPOCHS=3, WARMUP_EPOCHS=1, BATCH_SIZE=8)
     full = common + ['SAVE_DIR', str(tmp_path / 'full')]
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
     subprocess.run([sys.executable, 'engine/run_classifier.py'] + full, cwd=ROOT, check=True,
-                   capture_output=True, timeout=600)
+                   capture_output=True, timeout=600, env=env)
 
     killed = common + ['SAVE_DIR', str(tmp_path / 'killed')]
-    proc = subprocess.Popen([sys.executable, 'engine/run_classifier.py'] + killed, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, 'engine/run_classifier.py'] + killed, cwd=ROOT, env=env,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     deadline = time.time() + 600
     for line in proc.stderr:  # the log goes to stderr; the checkpoint is written before this line
@@ -141,7 +143,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
     assert load_checkpoint_file(tmp_path / 'killed' / 'checkpoint.pth.tar')['epoch'] == 1
 
     resumed = killed + ['RESUME', str(tmp_path / 'killed' / 'checkpoint.pth.tar')]
-    res = subprocess.run([sys.executable, 'engine/run_classifier.py'] + resumed, cwd=ROOT,
+    res = subprocess.run([sys.executable, 'engine/run_classifier.py'] + resumed, cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert 'resumed from' in res.stderr and 'Epoch [2]' in res.stderr and 'Epoch [1]' not in res.stderr
