@@ -32,7 +32,8 @@ def load_task_db(paths: str | Path | Iterable[str | Path]) -> TaskDB:
     for path in paths:
         path = Path(path)
         if not path.is_file():
-            raise UserError(f'task DB {str(path)!r} does not exist')
+            raise UserError(f'task DB {str(path)!r} does not exist (set TASK_DB_PATHS / --task_db; '
+                            f'docs/controller.md says where the paper\'s files go)')
         try:
             loaded = torch.load(path, map_location='cpu', weights_only=True)
         except (RuntimeError, pickle.UnpicklingError, EOFError) as e:

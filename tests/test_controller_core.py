@@ -165,3 +165,18 @@ def test_task_and_reward_db_errors_name_the_task(tmp_path):
 def test_hamming_matches_the_original_definition():
     assert hamming_avg(['0_0_0_0_0_1_0_0_0', '1_0_0_0_0_3_0_0_0']) == 2.0
     assert hamming_avg(['0_0_0_0_0_1_0_0_0'] * 3) == 0.0
+
+
+@pytest.mark.parametrize('extra', [['OPTIM', 'adam', 'LR', 1e-3], ['ADV_NORM', True], ['INPUT_NORM', 'standardize'],
+                                   ['INPUT_NORM', 'center', 'EXPL_NOISE', 0.0]])
+def test_optional_training_variants_run_and_improve(extra):
+    x, rewards, _, _ = _toy_setup()
+    cfg = ControllerConfig('', ['USE_PBAR', False, 'NUM_EPOCHS', 80, 'NUM_HIDDEN_NODES', 32, 'CROSS_TASK_LOSS', False,
+                                'WARMUP_EPOCHS', 5] + extra)
+    m = ControllerModel(x.shape[1], 32, cfg.CONT_OUT_PARAMS).reset_parameters(torch.Generator().manual_seed(0))
+    set_input_norm(m, cfg.INPUT_NORM, x)
+    if cfg.INPUT_NORM != 'l2':
+        assert m.in_shift.abs().sum() > 0 and 'in_shift' in m.state_dict()
+    hist = train_controller_model(m, cfg, x, rewards, seed=0)
+    assert all(math.isfinite(v) for v in hist.loss)
+    assert max(hist.greedy_reward[-10:]) > hist.greedy_reward[0]
