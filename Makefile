@@ -16,6 +16,7 @@ $(STAMP): $(REQS)
 	$(PY) -m pip install -q -r requirements-dev.txt $(QUIET)
 	if [ -f requirements-tdw.txt ]; then $(PY) -m pip install -q -r requirements-tdw.txt $(QUIET); fi
 	$(PY) -c "import torch, torchvision, timm, moderngl; print('installed torch', torch.__version__)"
+	@/sbin/ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1' || echo "warning: libEGL.so.1 not found: the embedded renderer needs EGL + Mesa (apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1)" >&2
 	touch $(STAMP)
 
 install: $(STAMP)
