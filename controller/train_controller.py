@@ -4,7 +4,8 @@
     python controller/train_controller.py --debug --cfg-yml configs/controller_original.yaml \
         --cfg-override SEED 1 SAVE_DIR expts/controller_orig_s1
 
-Outputs in SAVE_DIR: checkpoint.pth.tar, final_train_preds.json, final_test_preds.json, results.json,
+Outputs in SAVE_DIR: checkpoint.pth.tar, final_train_preds.json, final_test_preds.json (argmax),
+final_test_preds_similarity_weighted.json, results.json,
 heatmaps_train.png, heatmaps_test.png, reward_curve.png.
 """
 from __future__ import annotations
@@ -146,6 +147,8 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 
     atomic_write_json(save_dir / 'final_train_preds.json', train_res['preds'])
     atomic_write_json(save_dir / 'final_test_preds.json', test_res['preds'])
+    if cfg.TEST_TASKS:
+        atomic_write_json(save_dir / 'final_test_preds_similarity_weighted.json', test_res['dist_weighted_preds'])
     atomic_write_json(save_dir / 'results.json', results)
     if cfg.SAVE_PLOTS:
         from controller import plots

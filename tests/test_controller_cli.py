@@ -38,7 +38,7 @@ def test_train_writes_predictions_results_and_plots_then_eval_only_reloads(tmp_p
     text = capsys.readouterr().out
     assert 'rewards NOT in the reward DB' in text and 'best-single' in text
     for name in ('checkpoint.pth.tar', 'checkpoint_epoch_0039.pth.tar', 'final_train_preds.json',
-                 'final_test_preds.json', 'results.json', 'heatmaps_train.png', 'heatmaps_test.png', 'reward_curve.png'):
+                 'final_test_preds.json', 'final_test_preds_similarity_weighted.json', 'results.json', 'heatmaps_train.png', 'heatmaps_test.png', 'reward_curve.png'):
         assert (out / name).stat().st_size > 0, name
     preds = json.loads((out / 'final_test_preds.json').read_text())
     assert sorted(preds) == sorted(test) and all(len(v.split('_')) == 9 for v in preds.values())
