@@ -1,7 +1,6 @@
 """ControllerConfig: every key and default of the original controller, plus this project's additions."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Sequence
 
 from yacs.config import CfgNode
@@ -116,7 +115,3 @@ def validate(cfg: CfgNode) -> CfgNode:
 
 def config_to_dict(cfg: CfgNode) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in cfg.items()}
-
-
-def resolve_path(path: str | Path) -> Path:
-    return Path(path).expanduser()
