@@ -50,6 +50,7 @@ CLEAN_CHOICES = ('none', 'checkpoints', 'sets', 'all')
 ORDERS = ('balanced', 'grid')
 CLASS_PICKS = ('spread', 'first')
 # BuildConfig fields that do not change a reward (may differ between runs that fill the same table).
+FINGERPRINT_CONFIGS = ('pt_default.yaml', 'knn_defaults.yaml', 'datasets.yaml')
 RUN_ONLY_FIELDS = ('work_dir', 'output', 'threads', 'clean', 'progress', 'tasks')
 
 
@@ -418,7 +419,7 @@ class RewardStore:
                             f'{classes} (has the object library changed?); choose another --output')
         old = build.get('versions', {}).get('code_sha256')
         if old is not None and old != code and not allow_code_change:
-            raise UserError(f'{self.path} was built with other generator/engine/models/datasets/configs sources '
+            raise UserError(f'{self.path} was built with other generator/engine/models/datasets/config sources '
                             f'(sha256 {old[:12]}..., now {code[:12]}...): rewards would not be comparable. Use '
                             f'another --output, or --allow_code_change to extend it anyway (recorded per setting)')
 
@@ -498,13 +499,15 @@ class RewardJob:
 
 def code_fingerprint() -> str:
     """SHA-256 of the sources that decide the pixels, the pre-training and the kNN (generator/, engine/,
-    models/, datasets/, configs/): two runs with different fingerprints must not fill one table silently."""
+    models/, datasets/ and the pre-training/kNN/dataset configs): tables from different code must not mix."""
     h = hashlib.sha256()
-    for folder in ('generator', 'engine', 'models', 'datasets', 'configs'):
-        for f in sorted((REPO / folder).rglob('*')):
-            if f.suffix in ('.py', '.yaml', '.glsl', '.json') and '__pycache__' not in f.parts:
-                h.update(str(f.relative_to(REPO)).encode())
-                h.update(f.read_bytes())
+    files = [f for folder in ('generator', 'engine', 'models', 'datasets') for f in (REPO / folder).rglob('*')
+             if f.suffix in ('.py', '.glsl', '.json') and '__pycache__' not in f.parts]
+    files += [REPO / 'configs' / n for n in FINGERPRINT_CONFIGS]
+    for f in sorted(files):
+        if f.is_file():
+            h.update(str(f.relative_to(REPO)).encode())
+            h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -523,7 +526,8 @@ def versions() -> dict[str, Any]:
         out['git_commit'] = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True,
                                            text=True, timeout=10).stdout.strip()
         out['git_dirty_files'] = [line[3:] for line in subprocess.run(
-            ['git', 'status', '--porcelain', '--', 'generator', 'engine', 'models', 'datasets', 'configs'],
+            ['git', 'status', '--porcelain', '--', 'generator', 'engine', 'models', 'datasets',
+             *(f'configs/{n}' for n in FINGERPRINT_CONFIGS)],
             cwd=REPO, capture_output=True, text=True, timeout=10).stdout.splitlines()]
     except (OSError, subprocess.SubprocessError):
         pass

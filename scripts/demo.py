@@ -38,14 +38,14 @@ def say(msg: str = '') -> None:
     print(msg, flush=True)
 
 
-def live_rewards(meta: dict, settings: Sequence[str], out: Path) -> dict[str, dict]:
+def live_rewards(meta: dict, settings: Sequence[str], out: Path, threads: int = 1) -> dict[str, dict]:
     """Render, pre-train and 5-NN-score ``settings`` at the table's scale; {setting: {rewards, seconds, preview}}."""
     from tqdm import tqdm
 
     from controller_db.build_reward_db import BuildConfig, SettingRunner
     scale = dict(meta['build']['scale'])
     cfg = BuildConfig(**{**scale, 'work_dir': str(out / 'work'), 'output': str(out / 'unused.json'),
-                         'tasks': SEEN_TASKS + HELD_OUT_TASKS, 'clean': 'checkpoints', 'threads': 0,
+                         'tasks': SEEN_TASKS + HELD_OUT_TASKS, 'clean': 'checkpoints', 'threads': threads,
                          'progress': True})
     runner = SettingRunner(cfg, render_progress=True)
     results: dict[str, dict] = {}
@@ -125,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument('--task_db', default=str(TASK_DB))
     p.add_argument('--live', type=int, default=3, help='settings rendered + pre-trained live (predicted first)')
     p.add_argument('--controller_epochs', type=int, default=1000)
+    p.add_argument('--threads', type=int, default=1,
+                   help='torch threads for the live pre-training (1 is robust on a shared machine; 0 = torch default)')
     args = p.parse_args(argv)
     if args.live < 0 or args.controller_epochs < 1:
         raise UserError('--live must be >= 0 and --controller_epochs >= 1')
@@ -176,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     # settings missing from the table come first: they are what the final table needs
     wanted = sorted(wanted, key=lambda ts: ts in have)[:args.live]
     say(f'\n[2/3] rendering, pre-training and 5-NN scoring {len(wanted)} setting(s) live: {", ".join(wanted) or "-"}')
-    live = live_rewards(meta, wanted, out) if wanted else {}
+    live = live_rewards(meta, wanted, out, args.threads) if wanted else {}
     for ts, r in live.items():
         if ts in have:
             diffs = [abs(r['rewards'][t] - table[t][ts]) for t in tasks]
