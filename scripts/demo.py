@@ -89,7 +89,7 @@ def plot_final(path: Path, rows: dict[str, dict], columns: Sequence[tuple[str, s
     ax.set_xticks(np.arange(len(tasks)), tasks)
     ax.set_ylabel('5-NN accuracy (%)')
     ax.set_title('Held-out tasks: controller prediction vs baselines vs ceiling')
-    ax.legend(fontsize=7, ncol=2, loc='lower right')
+    ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
     plt.close(fig)
@@ -191,10 +191,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     rows: dict[str, dict] = {}
     for t in HELD_OUT_TASKS:
         ts = preds[t]
-        if ts in live:
-            pred, src = live[ts]['rewards'][t], 'live'
-        elif ts in have:
+        if ts in have:   # the table first: the baselines come from it
             pred, src = table[t][ts], 'table'
+        elif ts in live:
+            pred, src = live[ts]['rewards'][t], 'live'
         else:
             pred, src = None, 'not measured'
         av = base[t]['all_varied'] if base[t]['all_varied'] is not None else live.get(ALL_VARIED, {}).get('rewards', {}).get(t)
