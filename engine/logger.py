@@ -77,7 +77,7 @@ class Tracker:
         os.environ.setdefault('WANDB_SILENT', 'true')
         try:
             self.run = wandb.init(project=project, name=name, config=config, dir=save_dir, mode=mode,
-                                  settings=wandb.Settings(start_method='thread', console='off'))
+                                  settings=wandb.Settings(console='off'))
         except Exception as e:  # tracking must never stop a training job
             log.warning('wandb could not start (%s); tracking disabled', str(e).splitlines()[0])
 
