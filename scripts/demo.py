@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                    'ceiling_setting': base[t]['ceiling_setting'], 'nearest_seen_task': base[t]['nearest_seen_task']}
     cols = [('random_init', 'random init'), ('mean_over_settings', 'mean of settings'), ('all_varied', 'all varied'),
             ('best_single_seen', 'best single (seen)'), ('nearest_seen', 'nearest seen task'),
-            ('predicted', 'controller'), ('ceiling', 'ceiling')]
+            ('predicted', 'controller'), ('ceiling', 'ceiling' if len(have) == 256 else 'ceiling (measured)')]
 
     def fmt(v):
         return '   n/a' if v is None else f'{v:6.2f}'
