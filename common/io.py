@@ -55,3 +55,20 @@ def atomic_write_json(path: str | os.PathLike, obj: Any, **kwargs: Any) -> Path:
 def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
     import torch
     return atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def load_tensors(path: str | os.PathLike, what: str) -> Any:
+    """``torch.load(weights_only=True)`` on CPU; a missing or unsafe/corrupt file raises UserError naming ``what``."""
+    import pickle
+
+    import torch
+
+    from common.errors import UserError
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise UserError(f'{what} {str(path)!r} does not exist')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
+        raise UserError(f'{what} {str(path)!r} cannot be loaded as a tensors-only torch file: '
+                        f'{str(e).splitlines()[0] if str(e) else type(e).__name__}') from None

@@ -1,14 +1,13 @@
 """Controller checkpoints: ``{'model': state_dict, 'epoch', 'config', 'head_names', 'train_tasks', 'train_vecs', ...}``."""
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from common.errors import UserError
-from common.io import atomic_torch_save
+from common.io import atomic_torch_save, load_tensors
 from controller.model import ControllerModel
 
 
@@ -31,13 +30,7 @@ def save_checkpoint(path: str | Path, model: ControllerModel, epoch: int, config
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load safely (``weights_only=True``); accepts the original's ``{'cont_state_dict': ...}`` files too."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f'controller checkpoint {str(path)!r} does not exist')
-    try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError) as e:
-        raise UserError(f'controller checkpoint {str(path)!r} cannot be loaded safely: '
-                        f'{str(e).splitlines()[0]}') from None
+    ckpt = load_tensors(path, 'controller checkpoint')
     if isinstance(ckpt, dict) and 'model' not in ckpt and 'cont_state_dict' in ckpt:
         ckpt = {'model': ckpt['cont_state_dict']}
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get('model'), dict):

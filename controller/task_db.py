@@ -12,14 +12,13 @@ if __name__ == '__main__' and __package__ in (None, ''):
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
 import argparse
-import pickle
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import torch
 
 from common.errors import UserError
-from common.io import atomic_torch_save
+from common.io import atomic_torch_save, load_tensors
 
 TaskDB = dict[str, dict[str, torch.Tensor]]
 
@@ -34,11 +33,7 @@ def load_task_db(paths: str | Path | Iterable[str | Path]) -> TaskDB:
         if not path.is_file():
             raise UserError(f'task DB {str(path)!r} does not exist (set TASK_DB_PATHS / --task_db; '
                             f'docs/controller.md says where the paper\'s files go)')
-        try:
-            loaded = torch.load(path, map_location='cpu', weights_only=True)
-        except (RuntimeError, pickle.UnpicklingError, EOFError) as e:
-            raise UserError(f'task DB {str(path)!r} cannot be loaded as tensors-only torch file: '
-                            f'{str(e).splitlines()[0]}') from None
+        loaded = load_tensors(path, 'task DB')
         if not isinstance(loaded, dict):
             raise UserError(f'task DB {str(path)!r} must hold {{task: {{"hessian", "scale"}}}}')
         for task, entry in loaded.items():

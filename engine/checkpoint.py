@@ -6,11 +6,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from common.errors import UserError
-from common.io import atomic_torch_save
+from common.io import atomic_torch_save, load_tensors
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +34,7 @@ def copy_checkpoint(src: str | Path, dst: str | Path) -> None:
 
 
 def load_checkpoint_file(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f'checkpoint {str(path)!r} does not exist')
-    try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # a truncated file or a pickle with foreign objects
-        raise UserError(f'checkpoint {str(path)!r} cannot be loaded safely: {str(e).splitlines()[0]}') from None
+    return load_tensors(path, 'checkpoint')
 
 
 def unwrap(model: nn.Module) -> nn.Module:

@@ -8,7 +8,6 @@ local file or a torchvision download on the user's machine) and ``efficientnet_l
 from __future__ import annotations
 
 import math
-import pickle
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -16,6 +15,7 @@ import torch
 from torch import nn
 
 from common.errors import UserError
+from common.io import load_tensors
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -70,14 +70,7 @@ class ProbeNetwork(nn.Module):
 
 
 def _load_state_file(path: str | Path) -> dict[str, torch.Tensor]:
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f'probe weights file {str(path)!r} does not exist')
-    try:
-        state = torch.load(path, map_location='cpu', weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError) as e:
-        raise UserError(f'probe weights {str(path)!r} cannot be loaded as a tensors-only file: '
-                        f'{str(e).splitlines()[0]}') from None
+    state = load_tensors(path, 'probe weights file')
     for key in ('state_dict', 'model'):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
