@@ -75,6 +75,7 @@ def main() -> None:
     p.add_argument('--classes', type=int, default=10)
     p.add_argument('--per_class', type=int, default=64)
     p.add_argument('--epochs', type=int, default=3)
+    p.add_argument('--knn_per_class', type=int, default=192, help='train images per class of the kNN task')
     args = p.parse_args()
     torch.manual_seed(0)
     n = args.classes * args.per_class
@@ -82,8 +83,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         make_jpeg_folder(tmp / 'pt', args.classes, args.per_class, args.size)
-        make_jpeg_folder(tmp / 'ds' / 'train', args.classes, args.per_class // 2, args.size)
-        make_jpeg_folder(tmp / 'ds' / 'val', args.classes, args.per_class // 2, args.size)
+        make_jpeg_folder(tmp / 'ds' / 'train', args.classes, args.knn_per_class, args.size)
+        make_jpeg_folder(tmp / 'ds' / 'val', args.classes, args.knn_per_class // 4, args.size)
         common = ['MODEL', args.model, 'INPUT_SIZE', str(args.size), 'BATCH_SIZE', str(args.batch),
                   'NUM_WORKERS', str(args.workers), 'LOG_INTERVAL', '100000', 'SEED', '0']
 
