@@ -17,12 +17,7 @@ from tests.controller_toys import write_toy_dbs
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def _overrides(tdb, rdb, train, test, save_dir, *extra):

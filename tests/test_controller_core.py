@@ -19,13 +19,7 @@ from generator.generator_params import GRID_FIELDS, grid_params
 from tests.controller_toys import GRID, toy_tasks
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    """Tiny models: one thread is fastest and does not fight the other tests for the 2 cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 

@@ -13,16 +13,9 @@ from controller.task_db import load_task_db, task_vectors
 from controller.config import SEEN_TASKS, UNSEEN_TASKS
 
 REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'task2sim_paper'
-pytestmark = pytest.mark.skipif(not (REF / 'reward_db_seen.json').is_file(),
-                                reason=f'reference data of the paper not found at {REF}')
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = [pytest.mark.skipif(not (REF / 'reward_db_seen.json').is_file(),
+                                 reason=f'reference data of the paper not found at {REF}'),
+              pytest.mark.usefixtures('one_torch_thread')]
 
 
 @pytest.fixture(scope='module')

@@ -15,13 +15,7 @@ TINY = Task2VecConfig(fisher_samples=512, batch_size=64, classifier_epochs=2, cl
                       show_progress=False)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _one_thread():
-    """Tiny models: one thread is fastest and does not fight the other tests for the 2 cores."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 
