@@ -138,43 +138,80 @@ def effects(table, tasks, settings, out: Path) -> tuple[str, dict]:
     return md_table(header, rows), res
 
 
-def controller_eval(table, tasks, task_db: Path, epochs: int, tmp: Path) -> tuple[str, dict]:
-    """Fixed split (5 seen / 3 held out) and leave-one-task-out over all 8 tasks; measured rewards where they exist."""
+def controller_eval(table, tasks, task_db: Path, epochs: int, seeds: Sequence[int], tmp: Path,
+                    out: Path) -> tuple[str, dict]:
+    """Fixed split (5 seen / 3 held out) and leave-one-task-out over all 8 tasks, one controller per training
+    seed; measured rewards where they exist (the fit otherwise, marked)."""
     have = measured(table, tasks)
     full, imputed = complete_table(table, tasks)
     path = tmp / 'completed.json'
     atomic_write_json(path, full)
     vecs = dict(zip(tasks, task_vectors(task_db, tasks)))
-    rows, res = [], {}
+    res: dict = {}
     splits = [('fixed split', SEEN_TASKS, HELD_OUT_TASKS)] + [
         ('leave-one-out', [t for t in tasks if t != h], [h]) for h in tasks]
     per_task: dict[str, dict] = {}
     for name, seen, held in splits:
-        r = train_controller(path, task_db, tmp / f'{name}_{"_".join(held)}', epochs, seen, held, progress=False)
         base = baseline_choices(table, seen, held, np.stack([vecs[t] for t in seen]), np.stack([vecs[t] for t in held]))
+        picks: dict[str, list] = {t: [] for t in held}
+        for seed in seeds:
+            r = train_controller(path, task_db, tmp / f'{name}_{"_".join(held)}_{seed}', epochs, seen, held,
+                                 seed=seed, progress=False)
+            for t in held:
+                picks[t].append(r['test']['preds'][t])
         for t in held:
-            ts = r['test']['preds'][t]
-            pred = table[t].get(ts)
-            entry = {**base[t], 'predicted_setting': ts, 'predicted': pred if pred is not None else full[t][ts],
-                     'predicted_measured': pred is not None}
-            per_task.setdefault(name, {})[t] = entry
+            vals = [table[t].get(ts, full[t][ts]) for ts in picks[t]]
+            measured_vals = np.array([table[t][s] for s in have])
+            pct = [float((measured_vals <= v).mean() * 100) for v in vals]
+            per_task.setdefault(name, {})[t] = {
+                **base[t], 'predicted_settings': picks[t], 'predicted_rewards': vals, 'predicted': float(np.mean(vals)),
+                'predicted_percentile': float(np.mean(pct)),
+                'predicted_measured': [ts in table[t] for ts in picks[t]]}
     cols = ['mean_over_settings', 'all_varied', 'best_single_seen', 'nearest_seen', 'predicted', 'ceiling']
     text = []
     for name, entries in per_task.items():
-        rows = [[t] + [e[c] for c in cols] + [e['predicted_setting'] + ('' if e['predicted_measured'] else ' (fit)')]
-                for t, e in entries.items()]
+        rows = []
+        for t, e in entries.items():
+            chosen = ', '.join(ts + ('' if m else ' (fit)') for ts, m in zip(e['predicted_settings'],
+                                                                            e['predicted_measured']))
+            rows.append([t] + [e[c] for c in cols] + [f"{e['predicted_percentile']:.0f}", chosen])
         avg = [float(np.mean([e[c] for e in entries.values()])) if all(e[c] is not None for e in entries.values())
                else None for c in cols]
-        rows.append(['average'] + avg + [''])
+        avg_pct = float(np.mean([e['predicted_percentile'] for e in entries.values()]))
+        rows.append(['average'] + avg + [f'{avg_pct:.0f}', ''])
         text.append(f'**{name}**\n\n' + md_table(['held-out task', 'mean of settings', 'all varied', 'best single (seen)',
-                                                  'nearest seen task', 'controller', 'ceiling', 'controller setting'],
-                                                 rows))
-        res[name] = {'tasks': entries, 'average': dict(zip(cols, avg))}
-    note = (f'Controller trained ({epochs} epochs, configs/controller_default.yaml) on a table with {len(have)} measured '
-            f'settings; its {len(imputed)} missing settings filled by a per-task main-effects fit for training only. '
-            f'"(fit)": the predicted setting is not measured yet, its value is the fit. Baselines and ceilings use '
-            f'measured settings only.')
+                                                  'nearest seen task', 'controller (mean of seeds)', 'ceiling',
+                                                  'controller percentile', 'controller settings (per seed)'], rows))
+        res[name] = {'tasks': entries, 'average': dict(zip(cols, avg)), 'average_percentile': avg_pct}
+    _controller_plot(res, out / 'mini_task2sim_controller.png')
+    note = (f'Controller: configs/controller_default.yaml, {epochs} epochs, training seeds {", ".join(map(str, seeds))} '
+            f'(one controller per seed; "controller" = mean reward of their picks), trained on a table with {len(have)} '
+            f'measured settings' + (f' (its {len(imputed)} missing settings filled by a per-task main-effects fit for '
+                                    f'training only; "(fit)" marks a pick whose value is the fit)' if imputed else '')
+            + '. "controller percentile": share of the measured settings whose reward is at most the pick\'s, '
+            'averaged over seeds. Baselines and ceilings use measured settings only.')
     return note + '\n\n' + '\n\n'.join(text), res
+
+
+def _controller_plot(res: dict, path: Path) -> None:
+    """Average held-out reward per method, for each evaluation protocol."""
+    labels = {'mean_over_settings': 'mean of\nsettings', 'all_varied': 'all\nvaried', 'best_single_seen': 'best single\n(seen)',
+              'nearest_seen': 'nearest\nseen task', 'predicted': 'controller', 'ceiling': 'ceiling'}
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(res), figsize=(5.2 * len(res), 3.6), squeeze=False)
+    for ax, (name, r) in zip(axes[0], res.items()):
+        keys = [k for k in labels if r['average'].get(k) is not None]
+        vals = [r['average'][k] for k in keys]
+        colors = ['#3a7' if k == 'predicted' else ('#555' if k == 'ceiling' else '#9ab') for k in keys]
+        ax.bar(range(len(keys)), vals, color=colors)
+        lo = min(vals)
+        ax.set_ylim(lo - 3, max(vals) + 1.5)
+        for i, v in enumerate(vals):
+            ax.text(i, v + 0.2, f'{v:.1f}', ha='center', fontsize=8)
+        ax.set_xticks(range(len(keys)), [labels[k] for k in keys], fontsize=8)
+        ax.set_title(f'{name}: average over {len(r["tasks"])} held-out task(s)', fontsize=10)
+        ax.set_ylabel('5-NN accuracy (%)')
+    _save(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
@@ -184,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument('--repeats', default=str(REPO / 'controller_db' / 'seed_repeats'))
     p.add_argument('--out', default=str(REPO / 'docs'))
     p.add_argument('--loo_epochs', type=int, default=1000)
+    p.add_argument('--controller_seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--skip_controller', action='store_true')
     args = p.parse_args(argv)
     out = Path(args.out)
@@ -208,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     sections.append('### Per-field effects\n\n' + text)
     if not args.skip_controller and Path(args.task_db).is_file():
         with tempfile.TemporaryDirectory() as tmp:
-            text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs, Path(tmp))
+            text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs,
+                                                                args.controller_seeds, Path(tmp), out)
         sections.append('### Controller vs baselines\n\n' + text)
     report = '\n\n'.join(sections)
     print(report)

@@ -97,3 +97,33 @@ def test_task_db_subset_is_class_balanced_and_seeded():
     assert counts.tolist() == [18, 10, 17] or counts.tolist() == [17, 10, 18]
     assert pick == balanced_subset(labels, 45, seed=0) and pick != balanced_subset(labels, 45, seed=1)
     assert sorted(balanced_subset(labels, 500, seed=0)) == list(range(100))
+
+
+def test_report_on_a_complete_toy_table(tmp_path):
+    from scripts.mini_task2sim_report import main
+    table = synthetic_table(GRID, seed=1)
+    rdb = tmp_path / 'rdb.json'
+    rdb.write_text(json.dumps(table))
+    (tmp_path / 'rdb.meta.json').write_text(json.dumps({'random_init': {t: 10.0 for t in TASKS},
+                                                        'settings': {}}))
+    repeats = tmp_path / 'repeats'
+    repeats.mkdir()
+    some = GRID[:3]
+    (repeats / 'reward_db_seed1.json').write_text(json.dumps({t: {s: table[t][s] + 0.5 for s in some} for t in TASKS}))
+    g = torch.Generator().manual_seed(0)
+    tdb = tmp_path / 'tdb.pt'
+    torch.save({t: {'hessian': torch.rand(64, generator=g), 'scale': torch.ones(64)} for t in TASKS}, tdb)
+    res = main(['--reward_db', str(rdb), '--task_db', str(tdb), '--repeats', str(repeats), '--out', str(tmp_path),
+                '--loo_epochs', '15', '--controller_seeds', '0', '1'])
+    assert len(res['measured_settings']) == 256
+    spread = res['seed_spread']['tasks']
+    assert all(abs(v['seed_sd'] - np.std([0, 0.5], ddof=1)) < 1e-9 for v in spread.values())
+    loo = res['controller']['leave-one-out']['tasks']
+    assert set(loo) == set(TASKS)
+    for t, e in loo.items():
+        assert len(e['predicted_settings']) == 2 and all(e['predicted_measured'])
+        assert e['predicted'] == pytest.approx(np.mean([table[t][s] for s in e['predicted_settings']]))
+        assert e['ceiling'] == max(table[t].values()) >= e['predicted'] and 0 <= e['predicted_percentile'] <= 100
+    for name in ('pretrained_vs_random', 'field_effects', 'controller'):
+        assert (tmp_path / f'mini_task2sim_{name}.png').is_file()
+    assert (tmp_path / 'mini_task2sim_report.md').read_text().count('| average |') == 3
