@@ -28,13 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
 from common.errors import UserError
 from common.io import atomic_write_bytes, atomic_write_json
 from generator.generator_params import GenParams
-from generator.image_writer import ImageWriter
 from generator.sampling import (MAX_DIST, MAX_HEIGHT, MAX_LIGHT_INTENSITY_VAR, MAX_ROT_ANGLE, MIN_DIST,
                                 ModelDraws, sample_image_spec)
 
@@ -121,8 +121,7 @@ class Generator:
     def __init__(self, dataset_dir: str | os.PathLike, backend: Any = 'gl', library: Any = 'procedural',
                  screen_size: int = 256, output_size: int = 256, seed: int = 0,
                  num_classes: int | None = None, backend_options: dict | None = None,
-                 library_options: dict | None = None, jpeg_quality: int = 90, progress: bool = True,
-                 write_thread: bool = True):
+                 library_options: dict | None = None, jpeg_quality: int = 90, progress: bool = True):
         if screen_size < 1 or output_size < 1:
             raise UserError(f'screen_size={screen_size} and output_size={output_size} must be >= 1')
         if not 1 <= jpeg_quality <= 100:
@@ -137,7 +136,6 @@ class Generator:
         self.seed = int(seed)
         self.jpeg_quality = int(jpeg_quality)
         self.progress = progress
-        self.write_thread = bool(write_thread)
         if isinstance(library, str):
             from generator.library import create_library
             library = create_library(library, **(library_options or {}))
@@ -277,11 +275,10 @@ class Generator:
         done = total - sum(len(m) for _, m in todo)
         desc = tuple_str if shard[1] == 1 else f'{tuple_str} [{shard[0]}/{shard[1]}]'
         with tqdm(total=total, initial=done, unit='img', desc=desc, disable=not self.progress,
-                  dynamic_ncols=True, position=shard[0] if shard[1] > 1 else None) as bar, \
-                ImageWriter(self.output_size, self.jpeg_quality, timer.add, threaded=self.write_thread) as writer:
+                  dynamic_ncols=True, position=shard[0] if shard[1] > 1 else None) as bar:
             for unit, missing in todo:
                 if missing:
-                    self._render_unit(gen_params, unit, missing, images_dir, timer, bar, writer)
+                    self._render_unit(gen_params, unit, missing, images_dir, timer, bar)
         timer.add('total', time.perf_counter() - t_start)
         rendered = timer.counts.get('render', 0)
         timing_name = 'timings.json' if shard[1] == 1 else f'timings_shard{shard[0]}of{shard[1]}.json'
@@ -308,7 +305,7 @@ class Generator:
                 if not is_valid_jpeg(folder / image_name(unit.model_name, i))]
 
     def _render_unit(self, params: GenParams, unit: WorkUnit, indices: list[int], images_dir: Path,
-                     timer: StageTimer, bar: tqdm, writer: ImageWriter) -> None:
+                     timer: StageTimer, bar: tqdm) -> None:
         backend = self.backend
         t0 = time.perf_counter()
         backend.load(unit.class_name, unit.model_name)
@@ -322,11 +319,28 @@ class Generator:
             t1 = time.perf_counter()
             img = backend.render(spec)
             t2 = time.perf_counter()
-            writer.submit(folder / image_name(unit.model_name, i), img)
+            data = self._encode(img)
+            t3 = time.perf_counter()
+            # No fsync per image (it dominated the run time): a rename is atomic against kills, and
+            # resume re-renders any file without both JPEG markers (e.g. after a power loss).
+            atomic_write_bytes(folder / image_name(unit.model_name, i), data, fsync=False)
+            t4 = time.perf_counter()
             timer.add('sample', t1 - t0)
             timer.add('render', t2 - t1)
-            timer.add('queue', time.perf_counter() - t2)
+            timer.add('encode', t3 - t2)
+            timer.add('write', t4 - t3)
             bar.update(1)
+
+    def _encode(self, img: np.ndarray) -> bytes:
+        if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+            raise RuntimeError(f'backend returned an array of shape {img.shape} and dtype {img.dtype}; '
+                               f'expected H x W x 3 uint8')
+        pil = Image.fromarray(img)
+        if pil.size != (self.output_size, self.output_size):
+            pil = pil.resize((self.output_size, self.output_size), Image.LANCZOS)
+        buf = io.BytesIO()
+        pil.save(buf, format='JPEG', quality=self.jpeg_quality)
+        return buf.getvalue()
 
     def _finalize(self, path: Path, units: list[WorkUnit], meta: dict[str, Any]) -> None:
         write_preview(path / PREVIEW_NAME, [path / 'images' / u.class_name / image_name(u.model_name, i)
