@@ -15,7 +15,7 @@ import argparse
 from common.cli import run_cli
 from common.errors import UserError
 from generator.generator_params import GenParams
-from generator.launch import add_generation_args, run_generation
+from generator.launch import add_generation_args, generate_and_print
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,10 +32,7 @@ def main(argv: list[str] | None = None) -> list[str]:
         params = [GenParams.from_tuple_str(t) for t in args.tuple_str]
     except ValueError as e:
         raise UserError(str(e)) from e
-    dirs = run_generation(args, params)
-    for d in dirs:
-        print(d)
-    return dirs
+    return generate_and_print(args, params)
 
 
 if __name__ == '__main__':

@@ -21,7 +21,7 @@ import argparse
 from common.cli import run_cli
 from common.errors import UserError
 from generator.generator_params import GenParams, grid_params
-from generator.launch import add_generation_args, run_generation
+from generator.launch import add_generation_args, generate_and_print
 
 
 def node_chunk(start: int, end: int, num_nodes: int, idx: int) -> range:
@@ -56,10 +56,7 @@ def main(argv: list[str] | None = None) -> list[str]:
     params = selected_params(args.start_idx, args.end_idx, args.num_nodes, args.idx)
     print(f'{len(params)} set(s): {params[0].get_tuple_str() if params else "-"} .. '
           f'{params[-1].get_tuple_str() if params else "-"}')
-    dirs = run_generation(args, params)
-    for d in dirs:
-        print(d)
-    return dirs
+    return generate_and_print(args, params)
 
 
 if __name__ == '__main__':

@@ -158,6 +158,14 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
     return GenerationJob(root, tuple_strs, args.num_imgs, (0, 1), final, args.verbose)()
 
 
+def generate_and_print(args: argparse.Namespace, params: list[GenParams]) -> list[str]:
+    """The generation CLIs' shared tail: render ``params`` and print each finished images folder."""
+    dirs = run_generation(args, params)
+    for d in dirs:
+        print(d)
+    return dirs
+
+
 def _submit(args: argparse.Namespace, jobs: list[GenerationJob]) -> None:
     import submitit
     folder = Path(args.job_dir or Path(args.root_dir) / 'slurm')

@@ -144,7 +144,7 @@ class GLBackend:
     # ------------------------------------------------------------------ set-up
     def _build_programs(self) -> None:
         ctx = self.ctx
-        self.sky_prog = ctx.program(vertex_shader=sh.FULLSCREEN_VS, fragment_shader=sh.SKY_FS)
+        self.sky_prog = ctx.program(vertex_shader=sh.SKY_VS, fragment_shader=sh.SKY_FS)
         self.obj_prog = ctx.program(vertex_shader=sh.OBJECT_VS, fragment_shader=sh.OBJECT_FS)
         self.depth_prog = ctx.program(vertex_shader=sh.DEPTH_VS, fragment_shader=sh.DEPTH_FS)
         self.dof_prog = ctx.program(vertex_shader=sh.FULLSCREEN_VS, fragment_shader=sh.DOF_FS)
@@ -329,17 +329,10 @@ class GLBackend:
         focus = max(0.05, pose.distance + spec.focus_offset)
         coc_k = scene.coc_radius_factor(spec.aperture, focus, self.height) if dof else 0.0
 
-        # 2. sky, then the object, into the (multisampled) 8-bit target
+        # 2. the object, then the sky behind it, into the (multisampled) 8-bit target
         target = self.ms_fbo if self.samples else self.img_fbo
         target.use()
         target.clear(depth=1.0)
-        ctx.disable(ctx.DEPTH_TEST)
-        sky.use(2)
-        q = self.sky_prog
-        q['cam_rot'].write(pose.cam_rot.T.astype(np.float32).tobytes())
-        q['tan_half'].value = self.tan_half
-        q['sky_coc'].value = min(coc_k, max_coc) / max_coc
-        self.sky_vao.render(vertices=3)
         ctx.enable(ctx.DEPTH_TEST)
         p = self.obj_prog
         _write(p, 'model', pose.model.T.astype(np.float32).tobytes())
@@ -362,6 +355,14 @@ class GLBackend:
         self.albedo_tex.use(0)
         self.shadow_tex.use(1)
         self._vao.render()
+        sky.use(2)
+        q = self.sky_prog
+        q['cam_rot'].write(pose.cam_rot.T.astype(np.float32).tobytes())
+        q['tan_half'].value = self.tan_half
+        q['sky_coc'].value = min(coc_k, max_coc) / max_coc
+        ctx.depth_func = '<='
+        self.sky_vao.render(vertices=3)
+        ctx.depth_func = '<'
         if self.samples:
             ctx.copy_framebuffer(self.img_fbo, self.ms_fbo)
         result = self.img_fbo

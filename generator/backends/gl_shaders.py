@@ -16,6 +16,18 @@ void main() {
 }
 """
 
+# The sky's full-screen triangle at the far plane (depth 1.0): drawn after the object with depth test '<=', it
+# only shades the pixels (MSAA samples) the object leaves uncovered - the same values as drawing it first.
+SKY_VS = """
+#version 330
+out vec2 v_uv;
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
+    v_uv = p;
+    gl_Position = vec4(p * 2.0 - 1.0, 1.0, 1.0);
+}
+"""
+
 # Shared: exposure + ACES-like curve + sRGB + dither; alpha = circle of confusion / max_coc for the DOF pass.
 OUTPUT_GLSL = """
 uniform float exposure;
