@@ -2,10 +2,10 @@
 
 1. raw: draw + readback of the same meshes with a trivial shader (no sky, lighting, MSAA, encoding, files);
 2. end-to-end: ``Generator.gen_data`` for the all-varied setting (JPEG files written), 1 process with Mesa's
-   default render threads, and 1 process with 1 render thread;
-3. end-to-end with 2 processes of 1 render thread each (two shards of the same set), started together.
-Prints img/s, the ratios end-to-end / raw and 2 processes / 1 (same per-process configuration: 1 render
-thread each; also against the default-threads process), and peak memory per process.
+   default render threads, and 1 process rasterizing on its own thread (LP_NUM_THREADS=0);
+3. end-to-end with 2 processes configured like the second run (two shards of the same set), started together.
+Prints img/s, the ratios end-to-end / raw and 2 processes / 1 (same per-process configuration; also against the
+default-threads process), and peak memory per process.
 Start-up (building the 43 skies, the context) is excluded from the steady-state figures and printed apart.
 
     python -m bench.generator_throughput                      # 256 px, 2000 images, 20 classes
@@ -78,7 +78,7 @@ def _e2e_worker(root: str, tuple_str: str, num_imgs: int, num_classes: int, shar
     from generator.generator import Generator
     from generator.generator_params import GenParams
     t0 = time.perf_counter()
-    opts = {'threads': threads} if threads else {}
+    opts = {'threads': threads} if threads is not None else {}
     gen = Generator(root, backend='gl', library='procedural', screen_size=size, output_size=size,
                     num_classes=num_classes, backend_options=opts, progress=False)
     backend = gen.backend
@@ -125,15 +125,17 @@ def main(argv=None) -> dict:
     ap.add_argument('--num_imgs', type=int, default=2000)
     ap.add_argument('--num_classes', type=int, default=20)
     ap.add_argument('--tuple', default='1_1_1_1_1_3_0_1_1', help='setting of the end-to-end runs')
-    ap.add_argument('--threads_2proc', type=int, default=1,
-                    help='llvmpipe threads per process in the 2-process run (0 = Mesa default)')
+    ap.add_argument('--threads_2proc', type=int, default=0,
+                    help='llvmpipe render threads per process in the 1-thread and 2-process runs (0 = rasterize on '
+                         'the calling thread, -1 = Mesa default)')
     ap.add_argument('--out', default=None, help='also write the results as JSON')
     a = ap.parse_args(argv)
     load = os.getloadavg()
     raw, raw_cpu = raw_draw_readback(a.size, a.num_classes, a.num_imgs)
     one = end_to_end(a.tuple, a.num_imgs, a.num_classes, a.size, 1, None)
-    one_t = end_to_end(a.tuple, a.num_imgs, a.num_classes, a.size, 1, a.threads_2proc or None)
-    two = end_to_end(a.tuple, a.num_imgs, a.num_classes, a.size, 2, a.threads_2proc or None)
+    threads = None if a.threads_2proc < 0 else a.threads_2proc
+    one_t = end_to_end(a.tuple, a.num_imgs, a.num_classes, a.size, 1, threads)
+    two = end_to_end(a.tuple, a.num_imgs, a.num_classes, a.size, 2, threads)
     res = {'size': a.size, 'tuple': a.tuple, 'cpus': os.cpu_count(), 'loadavg_before': load,
            'raw_img_per_s': raw, 'raw_img_per_cpu_s': raw_cpu, 'one_process': one,
            'one_process_same_threads': one_t, 'two_processes': two,
@@ -146,7 +148,7 @@ def main(argv=None) -> dict:
     print(f'end-to-end {a.tuple}, files written, 1 process:   {one["img_per_s"]:8.1f} img/s '
           f'({one["images"]} images in {one["seconds"]:.1f}s; start-up {one["startup_seconds"]:.1f}s; '
           f'peak RSS {one["peak_rss_mb"][0]:.0f} MB)')
-    print(f'end-to-end, 1 process, {a.threads_2proc or "default"} render thread(s):      {one_t["img_per_s"]:8.1f} img/s '
+    print(f'end-to-end, 1 process, {threads if threads is not None else "default"} render thread(s):      {one_t["img_per_s"]:8.1f} img/s '
           f'({one_t["images"]} images in {one_t["seconds"]:.1f}s)')
     print(f'end-to-end, 2 processes, same threads each:       {two["img_per_s"]:8.1f} img/s '
           f'({two["images"]} images in {two["seconds"]:.1f}s; peak RSS per process {two["peak_rss_mb"]} MB)')

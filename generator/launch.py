@@ -107,6 +107,10 @@ def generator_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         backend_options.setdefault('skybox_preload', args.skybox_preload)
         if args.load_path:
             backend_options.setdefault('load_path', args.load_path)
+    if args.backend == 'gl' and args.workers > 1 and not args.submitit:
+        # local worker processes share the cores: each rasterizes on its own thread (LP_NUM_THREADS=0), which
+        # measured 1.97x one process in bench/generator_throughput.py (Mesa's default threads: 1.65x)
+        backend_options.setdefault('threads', 0)
     if args.library == 'tdw':
         if args.tdw_objects:
             library_options.setdefault('objects', args.tdw_objects)

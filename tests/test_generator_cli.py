@@ -74,3 +74,15 @@ def test_single_shard_option(tmp_path, objects):
     assert not is_complete(d) and len(list(d.rglob('*.jpg'))) == 12    # shard 0: units 0 and 2 (4 + 8)
     run('gen_from_tuple_str', *args, '--shard_idx', 1)
     assert is_complete(d) and len(list(d.rglob('*.jpg'))) == 16
+
+
+def test_local_gl_workers_rasterize_on_their_own_thread():
+    from generator.gen_from_tuple_str import build_parser
+    from generator.launch import generator_kwargs
+    base = ['--root_dir', 'x', '--tuple_str', '0_0_0_0_0_1_0_0_0']
+    assert 'threads' not in generator_kwargs(build_parser().parse_args(base))['backend_options']
+    assert generator_kwargs(build_parser().parse_args(base + ['--workers', '2']))['backend_options']['threads'] == 0
+    two = build_parser().parse_args(base + ['--workers', '2', '--backend_opt', 'threads=2'])
+    assert generator_kwargs(two)['backend_options']['threads'] == 2
+    assert 'threads' not in generator_kwargs(build_parser().parse_args(base + ['--workers', '2', '--submitit']))[
+        'backend_options']
