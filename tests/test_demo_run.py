@@ -108,7 +108,7 @@ def test_report_on_a_complete_toy_table(tmp_path):
                                                         'settings': {}}))
     repeats = tmp_path / 'repeats'
     repeats.mkdir()
-    some = GRID[:3]
+    some = GRID
     (repeats / 'reward_db_seed1.json').write_text(json.dumps({t: {s: table[t][s] + 0.5 for s in some} for t in TASKS}))
     g = torch.Generator().manual_seed(0)
     tdb = tmp_path / 'tdb.pt'
@@ -124,6 +124,11 @@ def test_report_on_a_complete_toy_table(tmp_path):
         assert len(e['predicted_settings']) == 2 and all(e['predicted_measured'])
         assert e['predicted'] == pytest.approx(np.mean([table[t][s] for s in e['predicted_settings']]))
         assert e['ceiling'] == max(table[t].values()) >= e['predicted'] and 0 <= e['predicted_percentile'] <= 100
+    for split in ('fixed split', 'leave-one-out'):   # the repeats are the table + 0.5: every pick moves by 0.5
+        methods = res['fresh_seed_check'][split]['methods']
+        assert set(methods) == {'best_single_seen', 'nearest_seen', 'predicted', 'ceiling'}
+        assert all(abs(m['fresh_seeds'] - m['seed0'] - 0.5) < 1e-9 and m['picks_missing'] == 0 for m in methods.values())
     for name in ('pretrained_vs_random', 'field_effects', 'controller'):
         assert (tmp_path / f'mini_task2sim_{name}.png').is_file()
     assert (tmp_path / 'mini_task2sim_report.md').read_text().count('| average |') == 3
+    assert '### The picks under fresh training seeds' in (tmp_path / 'mini_task2sim_report.md').read_text()
