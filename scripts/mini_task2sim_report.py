@@ -291,6 +291,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
     text, results['seed_spread'] = seed_spread(table, tasks, Path(args.repeats))
     sections.append('### Setting spread vs seed spread\n\n' + text)
     text, results['field_effects'] = effects(table, tasks, have, out)
+    seed_sd = [v['seed_sd'] for v in results['seed_spread'].get('tasks', {}).values()]
+    if seed_sd:
+        se = 2 * float(np.mean(seed_sd)) / np.sqrt(len(have))
+        results['field_effects']['standard_error'] = se
+        text += (f'\n\nWith the seed noise above (average sd {np.mean(seed_sd):.2f} points per reward), a main effect over '
+                 f'{len(have)} settings (half with the field on) has a standard error of about {se:.2f} points.')
     sections.append('### Per-field effects\n\n' + text)
     if not args.skip_controller and Path(args.task_db).is_file():
         with tempfile.TemporaryDirectory() as tmp:
