@@ -17,6 +17,7 @@ if __name__ == '__main__' and __package__ in (None, ''):
 import argparse
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -83,7 +84,8 @@ def pretrained_vs_random(table, meta, tasks, settings, out: Path) -> tuple[str, 
 
 def load_repeats(repeats_dir: Path) -> dict[str, dict]:
     """{training seed: table} of the seed-repeat tables ``reward_db_seed<k>.json``."""
-    return {f.stem.split('seed')[-1]: json.loads(f.read_text()) for f in sorted(repeats_dir.glob('reward_db_seed*.json'))}
+    files = sorted(f for f in repeats_dir.glob('reward_db_seed*.json') if re.fullmatch(r'reward_db_seed\d+\.json', f.name))
+    return {f.stem[len('reward_db_seed'):]: json.loads(f.read_text()) for f in files}
 
 
 def seed_spread(table, tasks, repeats_dir: Path) -> tuple[str, dict]:
@@ -201,7 +203,7 @@ PICKS = {'best_single_seen': 'best_single_setting', 'nearest_seen': 'nearest_see
          'predicted': 'predicted_settings', 'ceiling': 'ceiling_setting'}
 
 
-def fresh_seed_check(res: dict, repeats: dict[str, dict]) -> tuple[str, dict]:
+def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[str, dict]:
     """The settings each method picked, re-measured with other training seeds of the backbone.
 
     A pick made on seed-0 rewards partly selects lucky backbones (one backbone serves every task, so its luck is
@@ -230,8 +232,21 @@ def fresh_seed_check(res: dict, repeats: dict[str, dict]) -> tuple[str, dict]:
             rows.append([method, agg[method]['seed0'], agg[method]['fresh_seeds'],
                          agg[method]['fresh_seeds'] - agg[method]['seed0'], f'{len(fresh)}/{len(fresh) + missing}'])
         mean = float(np.mean([e['mean_over_settings'] for e in r['tasks'].values()]))
-        rows.append(['mean of settings (no selection)', mean, None, None, ''])
-        out[name] = {'methods': agg, 'mean_over_settings': mean}
+        rows.append(['mean of all settings (no selection)', mean, None, None, ''])
+        # calibration: repeated settings that no method picked in this split, seed 0 vs the other seeds
+        picked = {ts for e in r['tasks'].values() for key in PICKS.values()
+                  for ts in (e[key] if isinstance(e[key], list) else [e[key]])}
+        calib0, calib = [], []
+        for t in r['tasks']:
+            common = [ts for ts in table[t] if ts not in picked and all(ts in run.get(t, {}) for run in repeats.values())]
+            calib0 += [table[t][ts] for ts in common]
+            calib += [float(np.mean([run[t][ts] for run in repeats.values()])) for ts in common]
+        if calib:
+            rows.append(['repeated settings no method picked (calibration)', float(np.mean(calib0)),
+                         float(np.mean(calib)), float(np.mean(calib) - np.mean(calib0)), f'{len(calib)}'])
+        out[name] = {'methods': agg, 'mean_over_settings': mean,
+                     'unpicked_repeats': {'seed0': float(np.mean(calib0)), 'fresh_seeds': float(np.mean(calib)),
+                                          'n': len(calib)} if calib else None}
         text.append(f'**{name}**\n\n' + md_table(['method', 'reward of its picks, seed 0 (the table)',
                                                    f'same picks, training seeds {", ".join(sorted(repeats))}',
                                                    'change', 'picks re-measured'], rows))
@@ -303,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
             text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs,
                                                                 args.controller_seeds, Path(tmp), out)
         sections.append('### Controller vs baselines\n\n' + text)
-        text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], load_repeats(Path(args.repeats)))
+        text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], table,
+                                                           load_repeats(Path(args.repeats)))
         sections.append('### The picks under fresh training seeds\n\n' + text)
     report = '\n\n'.join(sections)
     print(report)

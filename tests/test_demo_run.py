@@ -110,6 +110,7 @@ def test_report_on_a_complete_toy_table(tmp_path):
     repeats.mkdir()
     some = GRID
     (repeats / 'reward_db_seed1.json').write_text(json.dumps({t: {s: table[t][s] + 0.5 for s in some} for t in TASKS}))
+    (repeats / 'reward_db_seed1.meta.json').write_text(json.dumps({'settings': {}}))   # a sidecar, not a table
     g = torch.Generator().manual_seed(0)
     tdb = tmp_path / 'tdb.pt'
     torch.save({t: {'hessian': torch.rand(64, generator=g), 'scale': torch.ones(64)} for t in TASKS}, tdb)
@@ -128,6 +129,9 @@ def test_report_on_a_complete_toy_table(tmp_path):
         methods = res['fresh_seed_check'][split]['methods']
         assert set(methods) == {'best_single_seen', 'nearest_seen', 'predicted', 'ceiling'}
         assert all(abs(m['fresh_seeds'] - m['seed0'] - 0.5) < 1e-9 and m['picks_missing'] == 0 for m in methods.values())
+        calib = res['fresh_seed_check'][split]['unpicked_repeats']
+        assert calib['n'] > 0 and abs(calib['fresh_seeds'] - calib['seed0'] - 0.5) < 1e-9
+    assert set(res['seed_spread']['settings'][GRID[0]]) == {'0', '1'}
     for name in ('pretrained_vs_random', 'field_effects', 'controller'):
         assert (tmp_path / f'mini_task2sim_{name}.png').is_file()
     assert (tmp_path / 'mini_task2sim_report.md').read_text().count('| average |') == 3
