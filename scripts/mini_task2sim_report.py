@@ -212,6 +212,8 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
     if not repeats:
         return 'No seed repeats: the picks cannot be re-measured.', {}
     out, text = {}, []
+    picked = {ts for r in res.values() for e in r['tasks'].values() for key in PICKS.values()
+              for ts in (e[key] if isinstance(e[key], list) else [e[key]])}
     for name, r in res.items():
         rows, agg = [], {}
         for method, key in PICKS.items():
@@ -233,16 +235,14 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
                          agg[method]['fresh_seeds'] - agg[method]['seed0'], f'{len(fresh)}/{len(fresh) + missing}'])
         mean = float(np.mean([e['mean_over_settings'] for e in r['tasks'].values()]))
         rows.append(['mean of all settings (no selection)', mean, None, None, ''])
-        # calibration: repeated settings that no method picked in this split, seed 0 vs the other seeds
-        picked = {ts for e in r['tasks'].values() for key in PICKS.values()
-                  for ts in (e[key] if isinstance(e[key], list) else [e[key]])}
+        # calibration: repeated settings that no method picked in any split, seed 0 vs the other seeds
         calib0, calib = [], []
         for t in r['tasks']:
             common = [ts for ts in table[t] if ts not in picked and all(ts in run.get(t, {}) for run in repeats.values())]
             calib0 += [table[t][ts] for ts in common]
             calib += [float(np.mean([run[t][ts] for run in repeats.values()])) for ts in common]
         if calib:
-            rows.append(['repeated settings no method picked (calibration)', float(np.mean(calib0)),
+            rows.append(['repeated settings no method picked in any split (calibration)', float(np.mean(calib0)),
                          float(np.mean(calib)), float(np.mean(calib) - np.mean(calib0)), f'{len(calib)}'])
         out[name] = {'methods': agg, 'mean_over_settings': mean,
                      'unpicked_repeats': {'seed0': float(np.mean(calib0)), 'fresh_seeds': float(np.mean(calib)),
