@@ -76,7 +76,7 @@ def pretrained_vs_random(table, meta, tasks, settings, out: Path) -> tuple[str, 
                 fmt='none', ecolor='k', capsize=3, label='min..max over settings')
     ax.set_xticks(x, tasks, rotation=20)
     ax.set_ylabel('5-NN accuracy (%)')
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncol=3)
     ax.set_title('Does synthetic pre-training help? (same resnet18, same kNN)')
     _save(fig, out / 'mini_task2sim_pretrained_vs_random.png')
     return md_table(['task', 'random init', 'mean over settings', 'min', 'max', 'settings above random'], rows), res
@@ -189,7 +189,6 @@ def controller_eval(table, tasks, task_db: Path, epochs: int, seeds: Sequence[in
                                                   'nearest seen task', 'controller (mean of seeds)', 'ceiling',
                                                   'controller percentile', 'controller settings (per seed)'], rows))
         res[name] = {'tasks': entries, 'average': dict(zip(cols, avg)), 'average_percentile': avg_pct}
-    _controller_plot(res, out / 'mini_task2sim_controller.png')
     note = (f'Controller: configs/controller_default.yaml, {epochs} epochs, training seeds {", ".join(map(str, seeds))} '
             f'(one controller per seed; "controller" = mean reward of their picks), trained on a table with {len(have)} '
             f'measured settings' + (f' (its {len(imputed)} missing settings filled by a per-task main-effects fit for '
@@ -256,24 +255,35 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
     return note + '\n\n' + '\n\n'.join(text), out
 
 
-def _controller_plot(res: dict, path: Path) -> None:
-    """Average held-out reward per method, for each evaluation protocol."""
+def controller_plot(res: dict, fresh: dict, path: Path) -> None:
+    """Average held-out reward per method and protocol (bars: the table), with the same picks under fresh
+    training seeds (markers) and the unpicked repeated settings under those seeds (dashed line)."""
     labels = {'mean_over_settings': 'mean of\nsettings', 'all_varied': 'all\nvaried', 'best_single_seen': 'best single\n(seen)',
               'nearest_seen': 'nearest\nseen task', 'predicted': 'controller', 'ceiling': 'ceiling'}
     plt = _plt()
-    fig, axes = plt.subplots(1, len(res), figsize=(5.2 * len(res), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(res), figsize=(5.4 * len(res), 3.9), squeeze=False)
     for ax, (name, r) in zip(axes[0], res.items()):
         keys = [k for k in labels if r['average'].get(k) is not None]
         vals = [r['average'][k] for k in keys]
         colors = ['#3a7' if k == 'predicted' else ('#555' if k == 'ceiling' else '#9ab') for k in keys]
-        ax.bar(range(len(keys)), vals, color=colors)
-        lo = min(vals)
-        ax.set_ylim(lo - 3, max(vals) + 1.5)
+        ax.bar(range(len(keys)), vals, color=colors, label='reward on the table (seed 0)')
+        shown = list(vals)
         for i, v in enumerate(vals):
             ax.text(i, v + 0.2, f'{v:.1f}', ha='center', fontsize=8)
+        methods = fresh.get(name, {}).get('methods', {})
+        pts = [(i, methods[k]['fresh_seeds']) for i, k in enumerate(keys) if k in methods]
+        if pts:
+            ax.plot(*zip(*pts), 'kD', ms=5, label='same picks, fresh training seeds')
+            shown += [v for _, v in pts]
+        calib = fresh.get(name, {}).get('unpicked_repeats')
+        if calib:
+            ax.axhline(calib['fresh_seeds'], color='k', ls='--', lw=0.8, label='unpicked settings, fresh seeds')
+            shown.append(calib['fresh_seeds'])
+        ax.set_ylim(min(shown) - 3, max(shown) + 1.5)
         ax.set_xticks(range(len(keys)), [labels[k] for k in keys], fontsize=8)
         ax.set_title(f'{name}: average over {len(r["tasks"])} held-out task(s)', fontsize=10)
         ax.set_ylabel('5-NN accuracy (%)')
+        ax.legend(fontsize=7, loc='upper left')
     _save(fig, path)
 
 
@@ -320,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         sections.append('### Controller vs baselines\n\n' + text)
         text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], table,
                                                            load_repeats(Path(args.repeats)))
+        controller_plot(results['controller'], results['fresh_seed_check'], out / 'mini_task2sim_controller.png')
         sections.append('### The picks under fresh training seeds\n\n' + text)
     report = '\n\n'.join(sections)
     print(report)
