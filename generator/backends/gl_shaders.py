@@ -6,27 +6,20 @@ encoding and dither happen directly in the sky/object passes into an 8-bit targe
 depth of field is on). Alpha carries a log-encoded view depth for the depth-of-field pass.
 """
 
-FULLSCREEN_VS = """
+# A full-screen triangle from gl_VertexID (no vertex buffer) at a given depth in clip space.
+FULLSCREEN_VS_TEMPLATE = """
 #version 330
 out vec2 v_uv;
 void main() {
     vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
     v_uv = p;
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+    gl_Position = vec4(p * 2.0 - 1.0, DEPTH, 1.0);
 }
 """
-
-# The sky's full-screen triangle at the far plane (depth 1.0): drawn after the object with depth test '<=', it
-# only shades the pixels (MSAA samples) the object leaves uncovered - the same values as drawing it first.
-SKY_VS = """
-#version 330
-out vec2 v_uv;
-void main() {
-    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
-    v_uv = p;
-    gl_Position = vec4(p * 2.0 - 1.0, 1.0, 1.0);
-}
-"""
+FULLSCREEN_VS = FULLSCREEN_VS_TEMPLATE.replace('DEPTH', '0.0')
+# The sky's triangle at the far plane (depth 1.0): drawn after the object with depth test '<=', it only shades
+# the pixels (MSAA samples) the object leaves uncovered - the same values as drawing it first.
+SKY_VS = FULLSCREEN_VS_TEMPLATE.replace('DEPTH', '1.0')
 
 # Shared: exposure + ACES-like curve + sRGB + dither; alpha = circle of confusion / max_coc for the DOF pass.
 OUTPUT_GLSL = """
