@@ -32,6 +32,14 @@ def test_table_shape_and_sidecar_match_the_builder_defaults():
     assert set(meta['random_init']) == set(DEFAULT_TASKS)
 
 
+def test_table_is_complete_and_from_one_code_version():
+    table = json.loads(REWARD_DB.read_text())
+    meta = json.loads(sidecar_path(REWARD_DB).read_text())
+    assert measured(table, list(DEFAULT_TASKS)) == list(GRID)     # all 256 settings for all 8 tasks
+    assert len({rec['code_sha256'] for rec in meta['settings'].values()}) == 1
+    assert meta['build']['versions']['code_sha256'] == next(iter(meta['settings'].values()))['code_sha256']
+
+
 def test_task_db_has_every_task_with_one_embedding_size():
     db = torch.load(TASK_DB, weights_only=True)
     assert set(db) == set(DEFAULT_TASKS)
