@@ -268,8 +268,8 @@ def controller_plot(res: dict, fresh: dict, path: Path) -> None:
         colors = ['#3a7' if k == 'predicted' else ('#555' if k == 'ceiling' else '#9ab') for k in keys]
         ax.bar(range(len(keys)), vals, color=colors, label='reward on the table (seed 0)')
         shown = list(vals)
-        for i, v in enumerate(vals):
-            ax.text(i, v + 0.2, f'{v:.1f}', ha='center', fontsize=8)
+        for i, v in enumerate(vals):   # inside the bar top, clear of the markers
+            ax.text(i, v - 0.25, f'{v:.1f}', ha='center', va='top', fontsize=8, color='white')
         methods = fresh.get(name, {}).get('methods', {})
         pts = [(i, methods[k]['fresh_seeds']) for i, k in enumerate(keys) if k in methods]
         if pts:
