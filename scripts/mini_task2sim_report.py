@@ -271,7 +271,7 @@ def controller_plot(res: dict, fresh: dict, path: Path) -> None:
         for i, v in enumerate(vals):   # inside the bar top, clear of the markers
             ax.text(i, v - 0.25, f'{v:.1f}', ha='center', va='top', fontsize=8, color='white')
         methods = fresh.get(name, {}).get('methods', {})
-        pts = [(i, methods[k]['fresh_seeds']) for i, k in enumerate(keys) if k in methods]
+        pts = [(i + 0.27, methods[k]['fresh_seeds']) for i, k in enumerate(keys) if k in methods]   # beside the labels
         if pts:
             ax.plot(*zip(*pts), 'kD', ms=5, label='same picks, fresh training seeds')
             shown += [v for _, v in pts]
