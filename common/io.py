@@ -57,8 +57,9 @@ def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 
-def load_tensors(path: str | os.PathLike, what: str) -> Any:
-    """``torch.load(weights_only=True)`` on CPU; a missing or unsafe/corrupt file raises UserError naming ``what``."""
+def load_tensors(path: str | os.PathLike, what: str, missing_hint: str = '') -> Any:
+    """``torch.load(weights_only=True)`` on CPU; a missing or unsafe/corrupt file raises UserError naming ``what``
+    (``missing_hint`` is appended to the missing-file message)."""
     import pickle
 
     import torch
@@ -66,7 +67,7 @@ def load_tensors(path: str | os.PathLike, what: str) -> Any:
     from common.errors import UserError
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UserError(f'{what} {str(path)!r} does not exist')
+        raise UserError(f'{what} {str(path)!r} does not exist{f" ({missing_hint})" if missing_hint else ""}')
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:

@@ -30,10 +30,8 @@ def load_task_db(paths: str | Path | Iterable[str | Path]) -> TaskDB:
     db: TaskDB = {}
     for path in paths:
         path = Path(path)
-        if not path.is_file():
-            raise UserError(f'task DB {str(path)!r} does not exist (set TASK_DB_PATHS / --task_db; '
-                            f'docs/controller.md says where the paper\'s files go)')
-        loaded = load_tensors(path, 'task DB')
+        loaded = load_tensors(path, 'task DB', 'set TASK_DB_PATHS / --task_db; docs/controller.md says where '
+                                               "the paper's files go")
         if not isinstance(loaded, dict):
             raise UserError(f'task DB {str(path)!r} must hold {{task: {{"hessian", "scale"}}}}')
         for task, entry in loaded.items():

@@ -49,8 +49,9 @@ DEFAULT_TASKS = ('Digits', 'Digits0to4', 'Digits5to9', 'MNIST', 'MNIST0to4', 'MN
 CLEAN_CHOICES = ('none', 'checkpoints', 'sets', 'all')
 ORDERS = ('balanced', 'grid')
 CLASS_PICKS = ('spread', 'first')
-# BuildConfig fields that do not change a reward (may differ between runs that fill the same table).
+# The configs whose contents decide a reward (part of the code fingerprint).
 FINGERPRINT_CONFIGS = ('pt_default.yaml', 'knn_defaults.yaml', 'datasets.yaml')
+# BuildConfig fields that do not change a reward (may differ between runs that fill the same table).
 RUN_ONLY_FIELDS = ('work_dir', 'output', 'threads', 'clean', 'progress', 'tasks')
 
 

@@ -108,8 +108,8 @@ def generator_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         if args.load_path:
             backend_options.setdefault('load_path', args.load_path)
     if args.backend == 'gl' and args.workers > 1 and not args.submitit:
-        # local worker processes share the cores: each rasterizes on its own thread (LP_NUM_THREADS=0), which
-        # measured 1.97x one process in bench/generator_throughput.py (Mesa's default threads: 1.65x)
+        # local worker processes share the cores: each rasterizes on its own thread (LP_NUM_THREADS=0) instead of
+        # adding llvmpipe worker threads that compete for them (docs/renderer.md, "Measured performance")
         backend_options.setdefault('threads', 0)
     if args.library == 'tdw':
         if args.tdw_objects:

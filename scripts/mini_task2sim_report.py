@@ -144,8 +144,7 @@ def effects(table, tasks, settings, out: Path) -> tuple[str, dict]:
     return md_table(header, rows), res
 
 
-def controller_eval(table, tasks, task_db: Path, epochs: int, seeds: Sequence[int], tmp: Path,
-                    out: Path) -> tuple[str, dict]:
+def controller_eval(table, tasks, task_db: Path, epochs: int, seeds: Sequence[int], tmp: Path) -> tuple[str, dict]:
     """Fixed split (5 seen / 3 held out) and leave-one-task-out over all 8 tasks, one controller per training
     seed; measured rewards where they exist (the fit otherwise, marked)."""
     have = measured(table, tasks)
@@ -202,6 +201,13 @@ PICKS = {'best_single_seen': 'best_single_setting', 'nearest_seen': 'nearest_see
          'predicted': 'predicted_settings', 'ceiling': 'ceiling_setting'}
 
 
+def method_picks(entry: dict, method: str) -> list[tuple[str, float]]:
+    """(setting, seed-0 reward) of each pick of ``method`` for one held-out task (the controller has one per seed)."""
+    if method == 'predicted':
+        return list(zip(entry['predicted_settings'], entry['predicted_rewards']))
+    return [(entry[PICKS[method]], entry[method])]
+
+
 def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[str, dict]:
     """The settings each method picked, re-measured with other training seeds of the backbone.
 
@@ -211,20 +217,19 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
     if not repeats:
         return 'No seed repeats: the picks cannot be re-measured.', {}
     out, text = {}, []
-    picked = {ts for r in res.values() for e in r['tasks'].values() for key in PICKS.values()
-              for ts in (e[key] if isinstance(e[key], list) else [e[key]])}
+    picked = {ts for r in res.values() for e in r['tasks'].values() for method in PICKS
+              for ts, _ in method_picks(e, method)}
     for name, r in res.items():
         rows, agg = [], {}
-        for method, key in PICKS.items():
+        for method in PICKS:
             seed0, fresh, missing = [], [], 0
             for t, e in r['tasks'].items():
-                picks = e[key] if isinstance(e[key], list) else [e[key]]
-                for i, ts in enumerate(picks):
+                for ts, reward in method_picks(e, method):
                     vals = [run[t][ts] for run in repeats.values() if ts in run.get(t, {})]
                     if not vals:
                         missing += 1
                         continue
-                    seed0.append(e['predicted_rewards'][i] if method == 'predicted' else e[method])
+                    seed0.append(reward)
                     fresh.append(float(np.mean(vals)))
             if not fresh:
                 continue
@@ -326,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if not args.skip_controller and Path(args.task_db).is_file():
         with tempfile.TemporaryDirectory() as tmp:
             text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs,
-                                                                args.controller_seeds, Path(tmp), out)
+                                                                args.controller_seeds, Path(tmp))
         sections.append('### Controller vs baselines\n\n' + text)
         text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], table,
                                                            load_repeats(Path(args.repeats)))
