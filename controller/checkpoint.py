@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
@@ -11,19 +11,30 @@ from common.io import atomic_torch_save, load_tensors
 from controller.model import ControllerModel
 
 
-def save_checkpoint(path: str | Path, model: ControllerModel, epoch: int, config: dict[str, Any],
-                    train_tasks: list[str], train_vecs: torch.Tensor) -> Path:
+def save_checkpoint(path: str | Path, members: ControllerModel | Sequence[ControllerModel], epoch: int,
+                    config: dict[str, Any], train_tasks: list[str], train_vecs: torch.Tensor,
+                    transfer: dict[str, Any] | None = None) -> Path:
+    """Tensors-only checkpoint; ``model`` is the first member, ``members`` all of them (an ensemble).
+
+    ``transfer``: what the recommended pick needs besides the weights (best fixed setting, gate, the
+    reward table's fingerprint, the task DB's embedding settings), see train_controller.run_controller.
+    """
+    members = [members] if isinstance(members, ControllerModel) else list(members)
+    states = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in members]
+    first = members[0]
     return atomic_torch_save(path, {
-        'model': {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        'model': states[0],
+        'members': states,
         'epoch': int(epoch),
         'optimizer': None,   # the controller is cheap to retrain; only the weights are kept
         'lr_scheduler': None,
         'config': config,
-        'head_names': list(model.head_names),
-        'in_dim': int(model.in_dim),
-        'hidden': int(model.backbone[0].out_features),
+        'head_names': list(first.head_names),
+        'in_dim': int(first.in_dim),
+        'hidden': int(first.backbone[0].out_features),
         'train_tasks': list(train_tasks),
         'train_vecs': train_vecs.detach().float().cpu(),
+        'transfer': dict(transfer or {}),
     })
 
 
@@ -56,11 +67,20 @@ def load_weights(model: ControllerModel, state: dict[str, torch.Tensor], path: s
     model.load_state_dict(state)
 
 
-def model_from_checkpoint(ckpt: dict[str, Any], path: str | Path = '') -> ControllerModel:
-    """Build the ControllerModel a checkpoint of this project describes."""
+def member_states(ckpt: dict[str, Any]) -> list[dict[str, torch.Tensor]]:
+    """The state dicts of every ensemble member (one for single-model and original-format checkpoints)."""
+    states = ckpt.get('members')
+    return list(states) if isinstance(states, (list, tuple)) and states else [ckpt['model']]
+
+
+def models_from_checkpoint(ckpt: dict[str, Any], path: str | Path = '') -> list[ControllerModel]:
+    """Build the ensemble members a checkpoint of this project describes."""
     if 'head_names' not in ckpt:
         raise UserError(f'controller checkpoint {str(path)!r} lacks head_names/in_dim (an original-format '
                         f'file: use it with train_controller.py MODEL_LOAD_PATH and EVAL_ONLY True)')
-    model = ControllerModel(ckpt['in_dim'], ckpt['hidden'], ckpt['head_names'])
-    load_weights(model, ckpt['model'], path)
-    return model.eval()
+    models = []
+    for state in member_states(ckpt):
+        model = ControllerModel(ckpt['in_dim'], ckpt['hidden'], ckpt['head_names'])
+        load_weights(model, state, path)
+        models.append(model.eval())
+    return models

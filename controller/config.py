@@ -14,6 +14,7 @@ SEEN_TASKS = ['CropDisease', 'EuroSAT', 'SVHN', 'ChestX', 'Sketch', 'DTD', 'Flow
 UNSEEN_TASKS = ['CUB', 'PacsC', 'PacsS', 'AID', 'USPS', 'FMD', 'CactusAerial', 'ChestXPneumonia']
 
 INPUT_NORMS = ('l2', 'center', 'standardize')
+REWARD_NORMS = ('none', 'zscore', 'rank')
 OPTIMIZERS = ('sgd', 'adam')
 
 _DEFAULTS: dict[str, Any] = {
@@ -58,6 +59,11 @@ _DEFAULTS: dict[str, Any] = {
     'INIT_GAIN': 1.0,             # scale of the heads' initial weights (1 = PyTorch default)
     'FAST_SUBSPACE': True,        # exact re-parametrisation of layer 1 on the span of the seen tasks (speed)
     'PROBE': 'resnet18',          # probe that made the task DB (predict.py embeds new tasks with it)
+    # transfer to new tasks (docs/controller.md, "Transfer"); defaults = the original's single model
+    'REWARD_NORM': 'none',        # none | zscore | rank: per-task normalisation of the rewards REINFORCE sees
+    'ENSEMBLE': 1,                # members trained with seeds SEED, SEED+1, ...; their head probabilities are averaged
+    'SHRINK_COS': None,           # a new task whose largest cosine to a training task is below this gets the
+                                  # training tasks' best single setting instead of the controller's pick (None: never)
     'SAVE_PLOTS': True,
     'LOG_INTERVAL': 100,          # epochs between progress lines in --debug logs
 }
@@ -85,11 +91,17 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'OPTIM={cfg.OPTIM!r} is invalid; allowed: {list(OPTIMIZERS)}')
     if cfg.INPUT_NORM not in INPUT_NORMS:
         raise UserError(f'INPUT_NORM={cfg.INPUT_NORM!r} is invalid; allowed: {list(INPUT_NORMS)}')
+    if cfg.REWARD_NORM not in REWARD_NORMS:
+        raise UserError(f'REWARD_NORM={cfg.REWARD_NORM!r} is invalid; allowed: {list(REWARD_NORMS)}')
+    if cfg.SHRINK_COS is not None and (isinstance(cfg.SHRINK_COS, bool) or not isinstance(cfg.SHRINK_COS, (int, float))):
+        raise UserError(f'SHRINK_COS={cfg.SHRINK_COS!r} is invalid; allowed: None or a cosine in [-1, 1.01]')
+    if cfg.SHRINK_COS is not None and not -1.0 <= cfg.SHRINK_COS <= 1.01:
+        raise UserError(f'SHRINK_COS={cfg.SHRINK_COS} is invalid; allowed: None or a cosine in [-1, 1.01]')
     bad = [p for p in cfg.CONT_OUT_PARAMS if p not in GRID_FIELDS]
     if bad or not cfg.CONT_OUT_PARAMS:
         raise UserError(f'CONT_OUT_PARAMS has invalid entries {bad or cfg.CONT_OUT_PARAMS}; '
                         f'allowed: a non-empty subset of {list(GRID_FIELDS)}')
-    for key in ('NUM_EPOCHS', 'BATCH_SIZE', 'NUM_HIDDEN_NODES', 'NOISE_RED_EPOCH'):
+    for key in ('NUM_EPOCHS', 'BATCH_SIZE', 'NUM_HIDDEN_NODES', 'NOISE_RED_EPOCH', 'ENSEMBLE'):
         if cfg[key] < 1:
             raise UserError(f'{key}={cfg[key]} must be >= 1')
     for key in ('NUM_REPLAY_STEPS', 'WARMUP_EPOCHS', 'IMITATION_START_EPOCH', 'LR_DECAY_EPOCH'):

@@ -2,10 +2,13 @@
 similarity-weighted predictions for unseen tasks, and baselines from the same reward table."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
 
+from controller.fixed_rules import (best_single_index, inner_loo_temperature, nearest_task_best, random_expected,
+                                    similarity_weighted_index)
 from controller.model import ControllerModel
 from controller.policy import SettingCodec
 from controller.task_db import cosine_matrix
@@ -84,25 +87,29 @@ def baselines(train_tasks: Sequence[str], train_rewards: torch.Tensor, train_vec
     setting of the nearest seen task by cosine similarity (leave-one-out for seen tasks).
     """
     grid = [gp.get_tuple_str() for gp in all_grid_params()]
-    best_single = int(train_rewards.mean(0).argmax())
+    best_single = best_single_index(train_rewards)
     all_varied = grid.index(ALL_VARIED)
-    train_best = train_rewards.argmax(1)
-    out = {'best_single_setting': grid[best_single]}
+    temperature = inner_loo_temperature(train_vecs, train_rewards)
+    out = {'best_single_setting': grid[best_single],
+           'similarity_temperature': None if math.isinf(temperature) else temperature}
     for split, (tasks, rewards, vecs) in eval_sets.items():
         if rewards is None:
             out[split] = None
             continue
         sim = cosine_matrix(vecs, train_vecs)
-        same = torch.tensor([[a == b for b in train_tasks] for a in tasks])
+        same = torch.tensor([[a == b for b in train_tasks] for a in tasks]).view(len(tasks), len(train_tasks))
         sim = sim.masked_fill(same, -2.0)  # leave-one-out for seen tasks
-        nearest = sim.argmax(1)
         rows = torch.arange(len(tasks))
+        nearest_best = nearest_task_best(sim, train_rewards)
         out[split] = {
-            'random_mean': float(rewards.mean()),
+            'random_mean': float(random_expected(rewards).mean()),
             'all_varied': float(rewards[:, all_varied].mean()),
             'best_single_seen': float(rewards[:, best_single].mean()),
-            'nearest_seen_task_best': float(rewards[rows, train_best[nearest]].mean()),
-            'nearest_seen_task': {t: train_tasks[int(j)] for t, j in zip(tasks, nearest)},
+            'nearest_seen_task_best': float(rewards[rows, nearest_best].mean()),
+            'nearest_seen_task': {t: train_tasks[int(j)] for t, j in zip(tasks, sim.argmax(1))},
             'ceiling': float(rewards.max(1).values.mean()),
         }
+        if split == 'test':  # seen tasks would see their own row in the weighted average
+            idx = similarity_weighted_index(sim, train_rewards, temperature)
+            out[split]['similarity_weighted_rewards'] = float(rewards[rows, idx].mean())
     return out

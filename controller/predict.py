@@ -15,6 +15,7 @@ if __name__ == '__main__' and __package__ in (None, ''):
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,10 +23,13 @@ import torch
 
 from common.errors import UserError
 from common.io import atomic_write_json
-from controller.checkpoint import model_from_checkpoint, read_checkpoint
-from controller.evaluate import head_probs, similarity_weighted_probs
+from controller.checkpoint import models_from_checkpoint, read_checkpoint
+from controller.evaluate import similarity_weighted_probs
 from controller.policy import SettingCodec
 from controller.task_db import cosine_matrix, load_task_db, save_task_db
+from controller.task_embedding import EmbeddingSettings, common_settings, embed_named_datasets, write_settings
+from controller.transfer import DEFAULT_REPORTS, ensemble_head_probs, loo_measurement, method_name, shrink_to_fixed
+from generator.generator_params import grid_params
 
 MEANING = {
     'backgr': 'random look direction + rotating skyboxes',
@@ -39,8 +43,26 @@ MEANING = {
 }
 
 
-def task_embedding(args: argparse.Namespace, probe_name: str, in_dim: int) -> tuple[str, torch.Tensor]:
-    """(task name, raw embedding) from --task_db or computed with the probe."""
+def embedding_settings(ckpt: dict[str, Any], task_dbs: Sequence[str], probe: str, overrides: dict[str, Any]
+                       ) -> tuple[EmbeddingSettings, str]:
+    """The settings a new embedding must use to be comparable with the controller's training vectors."""
+    recorded = (ckpt.get('transfer') or {}).get('task2vec')
+    if recorded:
+        settings, source = EmbeddingSettings.from_mapping(recorded), "the checkpoint (its task DB's sidecar)"
+    elif (found := common_settings(p for p in task_dbs if Path(p).is_file())) is not None:
+        settings, source = found, 'the --task_db sidecar'
+    else:
+        settings, source = EmbeddingSettings(probe=probe), "the paper's (no sidecar recorded)"
+    if probe != settings.probe:
+        settings, source = replace(settings, probe=probe), source + f', probe {probe}'
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        settings, source = replace(settings, **given), source + f', overridden by {given}'
+    return settings, source
+
+
+def task_embedding(args: argparse.Namespace, settings: EmbeddingSettings, in_dim: int) -> tuple[str, torch.Tensor, str]:
+    """(task name, raw embedding, where it came from) from --task_db or computed with ``settings``."""
     name = args.dataset or args.name or Path(args.data_dir).name
     if args.task_db:
         db = load_task_db(args.task_db)
@@ -49,51 +71,76 @@ def task_embedding(args: argparse.Namespace, probe_name: str, in_dim: int) -> tu
             if vec.numel() != in_dim:
                 raise UserError(f'task {name!r} in {args.task_db} has a {vec.numel()}-dim embedding; '
                                 f'the controller takes {in_dim}')
-            return name, vec
-    from controller.task2vec import embed_named_datasets
-    (_, entry), = list(embed_named_datasets(
-        names=[args.dataset] if args.dataset else [], data_dirs=[f'{name}={args.data_dir}'] if args.data_dir else [],
-        probe=probe_name, probe_weights=args.probe_weights, input_size=args.input_size,
-        max_samples=args.max_samples, batch_size=args.batch_size, seed=args.seed, device=args.device))
+            return name, vec, 'task DB'
+    (_, entry, used), = list(embed_named_datasets(
+        settings, names=[args.dataset] if args.dataset else [],
+        data_dirs=[f'{name}={args.data_dir}'] if args.data_dir else [], probe_weights=args.probe_weights,
+        device=args.device))
     vec = entry['hessian'] / entry['scale']
     if vec.numel() != in_dim:
-        raise UserError(f'the {probe_name} probe gives {vec.numel()}-dim embeddings, but the controller was '
+        raise UserError(f'the {settings.probe} probe gives {vec.numel()}-dim embeddings, but the controller was '
                         f'trained on {in_dim}-dim task vectors: pass --probe matching its task DB')
     if args.write_task_db:
         db = load_task_db(args.write_task_db) if Path(args.write_task_db).is_file() else {}
         db[name] = entry
         save_task_db(args.write_task_db, db)
-    return name, vec
+        write_settings(args.write_task_db, settings, {name: {'used_images': used}})
+    return name, vec, f'computed from {used} images'
 
 
-def predict(ckpt: dict[str, Any], vec: torch.Tensor, ckpt_path: str = '') -> dict[str, Any]:
-    model = model_from_checkpoint(ckpt, ckpt_path)
-    codec = SettingCodec(model.head_names)
-    probs = head_probs(model, vec.view(1, -1))
-    params = codec.to_params(probs.argmax(-1))[0]
-    out: dict[str, Any] = {'tuple_str': params.get_tuple_str(), 'params': dict(params),
-                           'p_varied': dict(zip(model.head_names, probs[0, :, 1].tolist()))}
+def predict(ckpt: dict[str, Any], vec: torch.Tensor, ckpt_path: str = '',
+            reports: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """The recommended settings for one task vector, with the readouts that explain it."""
+    members = models_from_checkpoint(ckpt, ckpt_path)
+    codec = SettingCodec(members[0].head_names)
+    x = vec.view(1, -1)
+    probs = ensemble_head_probs(members, x)
+    transfer = ckpt.get('transfer') or {}
+    argmax_params = codec.to_params(probs.argmax(-1))[0]
+    out: dict[str, Any] = {'argmax_tuple_str': argmax_params.get_tuple_str(),
+                           'p_varied': dict(zip(members[0].head_names, probs[0, :, 1].tolist())),
+                           'ensemble': len(members), 'method': transfer.get('method', method_name(len(members), 'none', None))}
+    pick = codec.to_index(probs.argmax(-1))
+    fell_back = False
     if ckpt.get('train_tasks') and ckpt.get('train_vecs') is not None:
         tvecs = ckpt['train_vecs']
-        train_probs = head_probs(model, tvecs)
-        sw = similarity_weighted_probs(tvecs, train_probs, vec.view(1, -1))
-        sims = cosine_matrix(vec.view(1, -1), tvecs)[0]
+        sims = cosine_matrix(x, tvecs)[0]
+        if 'best_fixed_index' in transfer:
+            pick, fb = shrink_to_fixed(pick, sims.max().float().view(1), int(transfer['best_fixed_index']),
+                                       transfer.get('shrink_cos'))
+            fell_back = bool(fb[0])
+        sw = similarity_weighted_probs(tvecs, ensemble_head_probs(members, tvecs), x)
         order = sims.argsort(descending=True).tolist()
         out['similarity_weighted_tuple_str'] = codec.to_tuple_strs(sw.argmax(-1))[0]
         out['nearest_seen_tasks'] = [(ckpt['train_tasks'][i], float(sims[i])) for i in order[:3]]
+    params = grid_params(int(pick[0]))
+    out.update({'tuple_str': params.get_tuple_str(), 'params': dict(params), 'is_best_fixed': fell_back,
+                'best_fixed': transfer.get('best_fixed'),
+                'loo': loo_measurement(transfer, reports) if transfer else None})
     return out
 
 
 def format_prediction(name: str, pred: dict[str, Any]) -> str:
-    lines = [f'Predicted simulation settings for {name}: {pred["tuple_str"]}',
-             f'  {"parameter":20s} {"value":>5s}  {"P(varied)":>9s}  meaning when varied']
+    lines = [f'Recommended simulation settings for {name}: {pred["tuple_str"]}',
+             f'  method: {pred["method"]}' + (' -> fell back to the best fixed setting (no training task is close)'
+                                               if pred['is_best_fixed'] else '')]
+    loo = pred.get('loo')
+    if loo:
+        lines.append(f'  measured leave-one-task-out on this reward table ({loo["report"]}): {loo["mean"]:.2f} '
+                     f'± {loo["sd"]:.2f} vs the best fixed rule ({loo["best_fixed_rule"]}) '
+                     f'{loo["best_fixed_mean"]:.2f}: expected gain {loo["gain"]:+.2f}')
+    else:
+        lines.append('  expected gain over the best fixed rule: not measured for this configuration and reward table '
+                     '(run bench/controller_transfer.py)')
+    lines.append(f'  {"parameter":20s} {"value":>5s}  {"P(varied)":>9s}  meaning when varied')
     for k, p in sorted(pred['p_varied'].items()):
         lines.append(f'  {k:20s} {pred["params"][k]:5d}  {p:9.3f}  {MEANING.get(k, "")}')
     lines.append(f'  {"pose_cam":20s} {pred["params"]["pose_cam"]:5d}  {"-":>9s}  not predicted (fixed)')
     if 'nearest_seen_tasks' in pred:
         near = ', '.join(f'{t} ({s:.3f})' for t, s in pred['nearest_seen_tasks'])
         lines.append(f'  nearest seen tasks (cosine): {near}')
-        lines.append(f'  similarity-weighted prediction: {pred["similarity_weighted_tuple_str"]}')
+        lines.append(f'  controller argmax: {pred["argmax_tuple_str"]}; similarity-weighted readout: '
+                     f'{pred["similarity_weighted_tuple_str"]}')
     return '\n'.join(lines)
 
 
@@ -108,10 +155,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument('--write_task_db', default='', help='add a computed embedding to this task DB file')
     p.add_argument('--probe', default='', help='probe for a new embedding (default: the checkpoint config PROBE)')
     p.add_argument('--probe_weights', default='', help='local ImageNet weights for the probe (resnet18)')
-    p.add_argument('--input_size', type=int, default=224)
-    p.add_argument('--max_samples', type=int, default=10000)
-    p.add_argument('--batch_size', type=int, default=64)
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--input_size', type=int, default=None,
+                   help="override the embedding's image size (default: the controller's task DB settings)")
+    p.add_argument('--max_samples', type=int, default=None, help='override the Fisher samples (default: as the DB)')
+    p.add_argument('--max_images', type=int, default=None, help='override the image subset size (default: as the DB)')
+    p.add_argument('--batch_size', type=int, default=None, help='override the Fisher batch size (default: as the DB)')
+    p.add_argument('--seed', type=int, default=0, help='seed of --generate (the embedding uses the DB seed)')
+    p.add_argument('--transfer_report', nargs='*', default=[str(p) for p in DEFAULT_REPORTS],
+                   help='bench/controller_transfer.py results to read the measured gain from')
     p.add_argument('--device', default='')
     p.add_argument('--output', default='', help='write the prediction as JSON here')
     p.add_argument('--generate', default='', metavar='ROOT', help='render a synthetic dataset with the prediction')
@@ -126,10 +177,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if 'in_dim' not in ckpt:
         raise UserError(f'{args.model!r} is not a checkpoint of this project (no in_dim/head_names)')
     probe = args.probe or (ckpt.get('config') or {}).get('PROBE', 'resnet18')
-    name, vec = task_embedding(args, probe, ckpt['in_dim'])
-    pred = predict(ckpt, vec, args.model)
+    settings, source = embedding_settings(ckpt, args.task_db, probe, {
+        'input_size': args.input_size, 'fisher_samples': args.max_samples, 'max_images': args.max_images,
+        'batch_size': args.batch_size})
+    name, vec, origin = task_embedding(args, settings, ckpt['in_dim'])
+    pred = predict(ckpt, vec, args.model, args.transfer_report)
     pred['task'] = name
+    pred['embedding'] = {'origin': origin, 'settings': settings.as_dict(), 'settings_from': source}
     print(format_prediction(name, pred))
+    print(f'  embedding: {origin}' + ('' if origin == 'task DB' else f' with the settings of {source}'))
     if args.output:
         atomic_write_json(args.output, pred)
     if args.generate:

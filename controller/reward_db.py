@@ -1,10 +1,12 @@
 """Reward DB I/O: JSON ``{task: {tuple_str: accuracy}}`` -> a (tasks x 256) tensor in grid-index order."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from common.errors import UserError
@@ -38,3 +40,32 @@ def reward_table(reward_db: dict[str, dict[str, float]], tasks: Sequence[str]) -
                             f'in the reward DB, e.g. {missing[0]!r}')
         rows.append([float(reward_db[t][k]) for k in keys])
     return torch.tensor(rows, dtype=torch.float64).reshape(len(tasks), 256)
+
+
+def _zscore(r: torch.Tensor) -> torch.Tensor:
+    return (r - r.mean(1, keepdim=True)) / r.std(1, keepdim=True).clamp_min(1e-12)
+
+
+def _rank(r: torch.Tensor) -> torch.Tensor:
+    """Each task's settings ranked 0 (worst) .. 1 (best); ties share their mean rank."""
+    lt = (r.unsqueeze(2) > r.unsqueeze(1)).sum(2).to(r.dtype)
+    eq = (r.unsqueeze(2) == r.unsqueeze(1)).sum(2).to(r.dtype)
+    return (lt + (eq - 1) / 2) / max(r.shape[1] - 1, 1)
+
+
+REWARD_NORMALISERS = {'none': lambda r: r, 'zscore': _zscore, 'rank': _rank}
+
+
+def normalise_rewards(rewards: torch.Tensor, mode: str) -> torch.Tensor:
+    """Per-task (row-wise) normalisation of a (tasks x settings) table; monotone, so each task's best is kept."""
+    if mode not in REWARD_NORMALISERS:
+        raise UserError(f'reward normalisation {mode!r} is invalid; allowed: {sorted(REWARD_NORMALISERS)}')
+    return REWARD_NORMALISERS[mode](rewards)
+
+
+def table_fingerprint(tasks: Sequence[str], rewards: torch.Tensor) -> str:
+    """sha256 of the task names and their reward rows (to 1e-6, in task-name order): which table a result used."""
+    order = sorted(range(len(tasks)), key=lambda i: tasks[i])
+    h = hashlib.sha256(json.dumps([tasks[i] for i in order]).encode())
+    h.update(np.round(rewards.double().cpu().numpy()[order], 6).astype('<f8').tobytes())
+    return h.hexdigest()

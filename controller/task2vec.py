@@ -21,7 +21,7 @@ from tqdm import tqdm
 from common.errors import UserError
 from models.probes import PROBES, ProbeNetwork, build_probe
 
-__all__ = ['Task2VecConfig', 'task2vec', 'embed_named_datasets', 'PROBES', 'dataset_labels']
+__all__ = ['Task2VecConfig', 'task2vec', 'PROBES', 'dataset_labels']
 
 
 @dataclass
@@ -144,34 +144,3 @@ def task2vec(probe: ProbeNetwork, dataset: Dataset, seed: int = 0, cfg: Task2Vec
     probe.load_state_dict({**probe.state_dict(), **saved})  # undo BN running-stat updates of train mode
     probe.zero_grad(set_to_none=True)
     return {'hessian': hessian.float(), 'scale': torch.ones_like(hessian).float()}
-
-
-def embed_named_datasets(names: Sequence[str] = (), data_dirs: Sequence[str] = (), probe: str = 'efficientnet_lite0',
-                         probe_weights: str = '', input_size: int = 224, max_samples: int = 10000,
-                         batch_size: int = 64, classifier_epochs: int = 10, seed: int = 0, device: str = '',
-                         skip: Iterable[str] = ()) -> Iterator[tuple[str, dict[str, torch.Tensor]]]:
-    """Embeddings of registered datasets (``datasets.build_dataset``) and ImageFolders (``[NAME=]PATH``)."""
-    from pathlib import Path
-
-    import datasets
-    from datasets.transforms import build_eval_transform
-    dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    transform = build_eval_transform(input_size=input_size)
-    jobs: list[tuple[str, callable]] = [(n, (lambda n=n: datasets.build_dataset(n, split='train', transform=transform)))
-                                        for n in names]
-    for spec in data_dirs:
-        name, _, path = spec.partition('=') if '=' in spec else (Path(spec).name, '', spec)
-        if not Path(path).is_dir():
-            raise UserError(f'image folder {path!r} does not exist')
-        from datasets.folder import build_image_folder
-        jobs.append((name, (lambda p=path: build_image_folder(p, transform))))
-    cfg = Task2VecConfig(fisher_samples=max_samples, batch_size=batch_size, classifier_epochs=classifier_epochs)
-    net = None
-    skip = set(skip)
-    for name, make in jobs:
-        if name in skip:
-            print(f'{name}: already in the task DB, skipped (use --overwrite to recompute)')
-            continue
-        ds = make()
-        net = net or build_probe(probe, weights=probe_weights)
-        yield name, task2vec(net, ds, seed=seed, cfg=cfg, device=dev)

@@ -12,6 +12,7 @@ if __name__ == '__main__' and __package__ in (None, ''):
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
 import argparse
+import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -77,34 +78,54 @@ def cosine_matrix(vecs: torch.Tensor, other: torch.Tensor | None = None) -> torc
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from controller.task2vec import PROBES, embed_named_datasets
+    from controller.task_embedding import EmbeddingSettings, embed_named_datasets, read_settings, write_settings
+    from models.probes import PROBES
     p = argparse.ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
-                                            'and write a task DB .pt file.')
-    p.add_argument('--datasets', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
+                                            'and write a task DB .pt file with its settings sidecar.')
+    p.add_argument('--datasets', '--tasks', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
     p.add_argument('--data_dirs', nargs='*', default=[], help='ImageFolder paths; the task name is NAME=PATH or the folder name')
     p.add_argument('--output', required=True, help='task DB file to write (merged into it when it exists)')
     p.add_argument('--probe', default='efficientnet_lite0', choices=sorted(PROBES))
     p.add_argument('--probe_weights', default='', help='local ImageNet weights file for the probe (resnet18)')
     p.add_argument('--input_size', type=int, default=224)
-    p.add_argument('--max_samples', type=int, default=10000, help='Fisher samples per task (original: 10000)')
+    p.add_argument('--max_images', type=int, default=0,
+                   help='class-balanced seeded subset of each train split (0: all images, the original)')
+    p.add_argument('--max_samples', '--fisher_samples', type=int, default=10000,
+                   help='Fisher samples per task (original: 10000)')
+    p.add_argument('--classifier_samples', type=int, default=10000, help='class-balanced samples per classifier epoch')
     p.add_argument('--batch_size', type=int, default=64)
     p.add_argument('--classifier_epochs', type=int, default=10)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default='', help='"" = cuda when available, else cpu')
+    p.add_argument('--threads', type=int, default=0, help='torch threads (0 = default)')
     p.add_argument('--overwrite', action='store_true', help='recompute tasks already in --output')
     args = p.parse_args(argv)
     if not args.datasets and not args.data_dirs:
         raise UserError('name at least one task with --datasets NAME ... or --data_dirs [NAME=]PATH ...')
+    for key in ('input_size', 'max_samples', 'classifier_samples', 'batch_size', 'classifier_epochs'):
+        if getattr(args, key) < 1:
+            raise UserError(f'--{key}={getattr(args, key)} must be >= 1')
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    settings = EmbeddingSettings(probe=args.probe, input_size=args.input_size, max_images=args.max_images or None,
+                                 fisher_samples=args.max_samples, classifier_samples=args.classifier_samples,
+                                 classifier_epochs=args.classifier_epochs, batch_size=args.batch_size, seed=args.seed)
     out = Path(args.output)
     db = load_task_db(out) if out.is_file() else {}
-    for name, entry in embed_named_datasets(
-            names=args.datasets, data_dirs=args.data_dirs, probe=args.probe, probe_weights=args.probe_weights,
-            input_size=args.input_size, max_samples=args.max_samples, batch_size=args.batch_size,
-            classifier_epochs=args.classifier_epochs, seed=args.seed, device=args.device,
-            skip=set() if args.overwrite else set(db)):
+    old = read_settings(out)
+    if db and old is not None and old != settings and not args.overwrite:
+        raise UserError(f'{out} was embedded with {old.as_dict()}; these settings differ ({settings.as_dict()}): '
+                        f'its vectors would not be comparable (use another --output, or --overwrite every task)')
+    t0 = time.perf_counter()
+    for name, entry, used in embed_named_datasets(
+            settings, names=args.datasets, data_dirs=args.data_dirs, probe_weights=args.probe_weights,
+            device=args.device, skip=set() if args.overwrite else set(db)):
+        seconds = round(time.perf_counter() - t0, 1)
         db[name] = entry
         save_task_db(out, db)  # after every task, so an interrupted run keeps what it finished
-        print(f'{name}: {entry["hessian"].numel()}-dim embedding -> {out}')
+        write_settings(out, settings, {name: {'used_images': used, 'seconds': seconds}})
+        print(f'{name}: {entry["hessian"].numel()}-dim embedding from {used} images ({seconds} s) -> {out}', flush=True)
+        t0 = time.perf_counter()
 
 
 if __name__ == '__main__':

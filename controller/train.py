@@ -12,8 +12,9 @@ from timm.scheduler.step_lr import StepLRScheduler
 from tqdm import tqdm
 from yacs.config import CfgNode
 
-from controller.model import ControllerModel
+from controller.model import ControllerModel, set_input_norm
 from controller.policy import SettingCodec, add_exploration_noise, exploration_eps, sample_choices
+from controller.reward_db import normalise_rewards
 
 
 @dataclass
@@ -114,8 +115,10 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
     codec = SettingCodec(model.head_names)
     rng = np.random.default_rng(seed)
     gen = torch.Generator(device=device).manual_seed(seed)
-    rewards = rewards.to(device=device, dtype=torch.float32)
+    raw = rewards.to(device=device, dtype=torch.float32)  # the curves report raw rewards
+    rewards = normalise_rewards(rewards.double(), cfg.REWARD_NORM).to(device=device, dtype=torch.float32)
     num_tasks = rewards.shape[0]
+    task_rows = torch.arange(num_tasks, device=device)
     with torch.no_grad():
         x = model.preprocess(train_vecs.to(device=device, dtype=torch.float32))
 
@@ -132,7 +135,8 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
 
     optimizer = _make_optimizer(net.parameters(), cfg)
     scheduler = StepLRScheduler(optimizer, decay_t=cfg.LR_DECAY_EPOCH, decay_rate=cfg.LR_DECAY_GAMMA,
-                                warmup_t=cfg.WARMUP_EPOCHS, warmup_lr_init=cfg.WARMUP_LR, t_in_epochs=True)
+                                warmup_t=cfg.WARMUP_EPOCHS, warmup_lr_init=cfg.WARMUP_LR, t_in_epochs=True,
+                                warmup_prefix=False)  # timm 0.4.12 (the original's): decay counted from epoch 0
 
     replay = torch.full((num_tasks, 256), -math.inf, device=device)
     last_greedy = torch.zeros(num_tasks, device=device)
@@ -148,7 +152,7 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
         rew_sum, rew_n, loss_sum, loss_n = 0.0, 0, 0.0, 0
         for step in range(num_steps):
             idx = order[step * batch_size:(step + 1) * batch_size]
-            xb, rb = x[idx], rewards[idx]
+            xb, rb, raw_b = x[idx], rewards[idx], raw[idx]
             rows = torch.arange(len(idx), device=device)
             for sub_step in range(n_sub):
                 probs = net.forward_preprocessed(xb)
@@ -166,7 +170,7 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
                 base = rb[rows, greedy_idx]
                 replay[idx, chosen_idx] = r
                 replay[idx, greedy_idx] = base
-                last_greedy[idx] = base
+                last_greedy[idx] = raw_b[rows, greedy_idx]
                 adv = r - base
                 if cfg.ADV_NORM:
                     v = float((adv ** 2).mean())
@@ -183,7 +187,7 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
                 optimizer.step()
                 if sub is not None:
                     sub.step(optimizer.param_groups[0]['lr'])
-                rew_sum += float(r.sum())
+                rew_sum += float(raw_b[rows, chosen_idx].sum())
                 rew_n += len(idx)
                 loss_sum += float(loss.detach()) * len(idx)
                 loss_n += len(idx)
@@ -191,7 +195,7 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
         scheduler.step(epoch)
         hist.sampled_reward.append(rew_sum / rew_n)
         hist.greedy_reward.append(float(last_greedy.mean()))
-        hist.replay_max.append(float(replay.max(1).values.mean()))
+        hist.replay_max.append(float(raw[task_rows, replay.argmax(1)].mean()))
         hist.loss.append(loss_sum / loss_n)
         if log and ((epoch + 1) % cfg.LOG_INTERVAL == 0 or epoch + 1 == cfg.NUM_EPOCHS):
             log(f'epoch {epoch + 1}/{cfg.NUM_EPOCHS} loss {hist.loss[-1]:.4f} sampled {hist.sampled_reward[-1]:.2f} '
@@ -201,3 +205,17 @@ def train_controller_model(model: ControllerModel, cfg: CfgNode, train_vecs: tor
     materialize()
     model.eval()
     return hist
+
+
+def new_member(cfg: CfgNode, train_vecs: torch.Tensor, seed: int) -> ControllerModel:
+    """A freshly initialised controller for ``cfg`` (weights from ``seed``, input norm fitted on ``train_vecs``)."""
+    model = ControllerModel(train_vecs.shape[1], cfg.NUM_HIDDEN_NODES, cfg.CONT_OUT_PARAMS)
+    model.reset_parameters(torch.Generator().manual_seed(seed), cfg.INIT_GAIN)
+    set_input_norm(model, cfg.INPUT_NORM, train_vecs)
+    return model
+
+
+def member_seeds(cfg: CfgNode) -> list[int]:
+    """The seeds of an ensemble's members: SEED, SEED + 1, ..., SEED + ENSEMBLE - 1."""
+    seed = 0 if cfg.SEED is None else int(cfg.SEED)
+    return [seed + k for k in range(int(cfg.ENSEMBLE))]

@@ -4,8 +4,9 @@
     python controller/train_controller.py --debug --cfg-yml configs/controller_original.yaml \
         --cfg-override SEED 1 SAVE_DIR expts/controller_orig_s1
 
-Outputs in SAVE_DIR: checkpoint.pth.tar, final_train_preds.json, final_test_preds.json (argmax),
-final_test_preds_similarity_weighted.json, results.json,
+Outputs in SAVE_DIR: checkpoint.pth.tar, final_train_preds.json (argmax on the training tasks),
+final_test_preds.json (the recommended pick: ensemble argmax, or the best fixed setting where SHRINK_COS
+says so), final_test_preds_argmax.json, final_test_preds_similarity_weighted.json, results.json,
 heatmaps_train.png, heatmaps_test.png, reward_curve.png.
 """
 from __future__ import annotations
@@ -26,16 +27,22 @@ import torch
 
 from common.errors import UserError
 from common.io import atomic_write_json
-from controller.checkpoint import load_weights, read_checkpoint, save_checkpoint
+from controller.checkpoint import load_weights, member_states, read_checkpoint, save_checkpoint
 from controller.config import ControllerConfig, config_to_dict
-from controller.evaluate import baselines, evaluate_split, head_probs, similarity_weighted_probs
-from controller.model import ControllerModel, set_input_norm
+from controller.evaluate import baselines, evaluate_split, similarity_weighted_probs
+from controller.fixed_rules import best_single_index
+from controller.model import ControllerModel
 from controller.policy import SettingCodec
-from controller.reward_db import load_reward_db, reward_table
+from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import load_task_db, task_vectors
-from controller.train import TrainHistory, train_controller_model
+from controller.task_embedding import common_settings
+from controller.train import TrainHistory, member_seeds, new_member, train_controller_model
+from controller.transfer import ensemble_head_probs, max_cosine, member_key, method_name, recommended_picks
+from generator.generator_params import all_grid_params
 
 log = logging.getLogger('controller')
+GRID = [gp.get_tuple_str() for gp in all_grid_params()]
+DEFAULT_YAML = Path(__file__).resolve().parents[1] / 'configs' / 'controller_default.yaml'
 
 
 def resolve_device(name: str) -> torch.device:
@@ -67,6 +74,12 @@ def summary_lines(results: dict) -> list[str]:
         else:
             lines.append(f"  unseen ({len(te['tasks'])} tasks): rewards NOT in the reward DB -> predictions only "
                          f"(distinct settings {te['num_distinct_preds']}, avg Hamming {te['avg_hamming_dist']:.2f})")
+    rec = results.get('recommended')
+    if rec and te['tasks']:
+        n_fixed = sum(te.get('recommended_is_fixed', {}).values())
+        lines.append(f"  recommended pick (final_test_preds.json): {rec['method']}; {n_fixed} of {len(te['tasks'])} "
+                     f"unseen tasks get the best fixed setting {rec['best_fixed']}"
+                     + (f"; reward {_fmt(te['recommended_avg_reward'])}" if 'recommended_avg_reward' in te else ''))
     lines.append(f"Baselines from the same reward table (best single setting on seen tasks: "
                  f"{base['best_single_setting']}):")
     lines.append('  split    random  all-varied  best-single  nearest-seen-best  ceiling')
@@ -94,14 +107,25 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
     missing_test = [t for t in cfg.TEST_TASKS if t not in reward_db]
     test_rewards = reward_table(reward_db, cfg.TEST_TASKS) if cfg.TEST_TASKS and not missing_test else None
 
-    seed = 0 if cfg.SEED is None else int(cfg.SEED)
-    model = ControllerModel(train_vecs.shape[1], cfg.NUM_HIDDEN_NODES, cfg.CONT_OUT_PARAMS)
-    model.reset_parameters(torch.Generator().manual_seed(seed), cfg.INIT_GAIN)
-    set_input_norm(model, cfg.INPUT_NORM, train_vecs)
+    seeds = member_seeds(cfg)
+    seed = seeds[0]
     if cfg.MODEL_LOAD_PATH:
-        load_weights(model, read_checkpoint(cfg.MODEL_LOAD_PATH)['model'], cfg.MODEL_LOAD_PATH)
+        loaded = member_states(read_checkpoint(cfg.MODEL_LOAD_PATH))
+        members = [new_member(cfg, train_vecs, seed) for _ in loaded]
+        for m, state in zip(members, loaded):
+            load_weights(m, state, cfg.MODEL_LOAD_PATH)
     elif cfg.EVAL_ONLY:
         raise UserError('EVAL_ONLY True needs MODEL_LOAD_PATH (a controller checkpoint)')
+    else:
+        members = [new_member(cfg, train_vecs, s) for s in seeds]
+    model = members[0]
+    fixed_index = best_single_index(train_rewards)
+    transfer = {'best_fixed_index': fixed_index, 'best_fixed': GRID[fixed_index], 'shrink_cos': cfg.SHRINK_COS,
+                'ensemble': len(members), 'member_key': member_key(cfg), 'num_epochs': cfg.NUM_EPOCHS,
+                'table_fingerprint': table_fingerprint(cfg.TRAIN_TASKS, train_rewards),
+                'method': method_name(len(members), cfg.REWARD_NORM, cfg.SHRINK_COS)}
+    settings = common_settings(p for p in cfg.TASK_DB_PATHS if Path(p).is_file())
+    transfer['task2vec'] = settings.as_dict() if settings is not None else None
 
     tracker = None
     if not debug:
@@ -110,14 +134,21 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
     ckpt_path = save_dir / 'checkpoint.pth.tar'
     history, train_seconds = TrainHistory(), 0.0
     if not cfg.EVAL_ONLY:
-        def checkpoint_fn(epoch: int, m: ControllerModel) -> None:
-            save_checkpoint(save_dir / f'checkpoint_epoch_{epoch:04d}.pth.tar', m, epoch + 1,
-                            config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs)
         t0 = time.perf_counter()
-        history = train_controller_model(model, cfg, train_vecs, train_rewards, seed=seed, device=device,
-                                         checkpoint_fn=checkpoint_fn, log=log.info)
+        for k, (s, m) in enumerate(zip(seeds, members)):
+            suffix = f'_member{k}' if len(members) > 1 else ''
+
+            def checkpoint_fn(epoch: int, mm: ControllerModel, suffix: str = suffix) -> None:
+                save_checkpoint(save_dir / f'checkpoint_epoch_{epoch:04d}{suffix}.pth.tar', mm, epoch + 1,
+                                config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs, transfer)
+            if len(members) > 1:
+                log.info(f'ensemble member {k + 1}/{len(members)} (seed {s})')
+            h = train_controller_model(m, cfg, train_vecs, train_rewards, seed=s, device=device,
+                                       checkpoint_fn=checkpoint_fn, log=log.info)
+            history = h if k == 0 else history
         train_seconds = time.perf_counter() - t0
-        save_checkpoint(ckpt_path, model, cfg.NUM_EPOCHS, config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs)
+        save_checkpoint(ckpt_path, members, cfg.NUM_EPOCHS, config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs,
+                        transfer)
         if tracker:
             for e in range(len(history.loss)):
                 tracker.log({'Epoch': e + 1, 'Loss': history.loss[e], 'Average Reward': history.sampled_reward[e],
@@ -125,8 +156,8 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
                              'Avg Replay Max': history.replay_max[e], 'LR': history.lr[e]}, step=e)
 
     codec = SettingCodec(model.head_names)
-    train_probs = head_probs(model, train_vecs)
-    test_probs = head_probs(model, test_vecs)
+    train_probs = ensemble_head_probs(members, train_vecs)
+    test_probs = ensemble_head_probs(members, test_vecs)
     train_res = evaluate_split(cfg.TRAIN_TASKS, train_probs, codec, train_rewards)
     test_res = evaluate_split(cfg.TEST_TASKS, test_probs, codec, test_rewards)
     if cfg.TEST_TASKS:
@@ -136,6 +167,12 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
         if test_rewards is not None:
             idx = codec.to_index(dw.argmax(-1))
             test_res['dist_weighted_avg_reward'] = float(test_rewards[torch.arange(len(idx)), idx].mean())
+    picks, fell_back = recommended_picks(test_probs, codec, max_cosine(test_vecs, train_vecs), fixed_index,
+                                         cfg.SHRINK_COS)
+    test_res['recommended_preds'] = dict(zip(cfg.TEST_TASKS, [GRID[int(i)] for i in picks]))
+    test_res['recommended_is_fixed'] = dict(zip(cfg.TEST_TASKS, fell_back.tolist()))
+    if test_rewards is not None and cfg.TEST_TASKS:
+        test_res['recommended_avg_reward'] = float(test_rewards[torch.arange(len(picks)), picks].mean())
     if missing_test:
         test_res['rewards_missing_for'] = missing_test
     base = baselines(cfg.TRAIN_TASKS, train_rewards, train_vecs,
@@ -143,11 +180,13 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
                       'test': (cfg.TEST_TASKS, test_rewards, test_vecs)})
     results = {'train': train_res, 'test': test_res, 'baselines': base, 'history': history.as_dict(),
                'train_seconds': train_seconds, 'seed': seed, 'device': str(device),
-               'head_names': list(model.head_names), 'config': config_to_dict(cfg)}
+               'head_names': list(model.head_names), 'config': config_to_dict(cfg), 'member_seeds': seeds,
+               'recommended': {k: v for k, v in transfer.items() if k != 'task2vec'}}
 
     atomic_write_json(save_dir / 'final_train_preds.json', train_res['preds'])
-    atomic_write_json(save_dir / 'final_test_preds.json', test_res['preds'])
+    atomic_write_json(save_dir / 'final_test_preds.json', test_res['recommended_preds'])
     if cfg.TEST_TASKS:
+        atomic_write_json(save_dir / 'final_test_preds_argmax.json', test_res['preds'])
         atomic_write_json(save_dir / 'final_test_preds_similarity_weighted.json', test_res['dist_weighted_preds'])
     atomic_write_json(save_dir / 'results.json', results)
     if cfg.SAVE_PLOTS:
@@ -172,7 +211,9 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description='Train the Task2Sim controller (REINFORCE + self-imitation).')
     p.add_argument('--debug', action='store_true', help='no wandb (as in the original)')
-    p.add_argument('--cfg-yml', default='', help='YAML config, e.g. configs/controller_default.yaml')
+    p.add_argument('--cfg-yml', default=str(DEFAULT_YAML),
+                   help='YAML config (default: configs/controller_default.yaml; configs/controller_original.yaml '
+                        "is the original's; '' = the ControllerConfig class defaults, also the original's)")
     p.add_argument('--cfg-override', nargs='*', default=[], help='KEY VALUE pairs applied after the YAML')
     p.add_argument('--threads', type=int, default=1,
                    help='torch CPU threads (the MLP is tiny: 1 is fastest; 0 = torch default)')

@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     res = train_controller(table_for_controller, task_db, out / 'controller', args.controller_epochs,
                            SEEN_TASKS, HELD_OUT_TASKS)
-    preds = res['test']['preds']
+    preds = res['test']['recommended_preds']   # the pick a user should use (final_test_preds.json)
     say(f'  done in {time.perf_counter() - t0:.0f} s; predicted settings for the held-out tasks:')
     for t, ts in preds.items():
         say(f'    {t:12s} {ts}' + ('' if ts in have else '   (not in the measured table: measured live below)'))

@@ -163,7 +163,7 @@ def controller_eval(table, tasks, task_db: Path, epochs: int, seeds: Sequence[in
             r = train_controller(path, task_db, tmp / f'{name}_{"_".join(held)}_{seed}', epochs, seen, held,
                                  seed=seed, progress=False)
             for t in held:
-                picks[t].append(r['test']['preds'][t])
+                picks[t].append(r['test']['recommended_preds'][t])
         for t in held:
             vals = [table[t].get(ts, full[t][ts]) for ts in picks[t]]
             measured_vals = np.array([table[t][s] for s in have])

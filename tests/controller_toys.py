@@ -49,3 +49,33 @@ def write_toy_dbs(folder: Path, num_tasks: int = 6, num_test: int = 2, dim: int 
     rdb = folder / 'toy_rewards.json'
     rdb.write_text(json.dumps(reward_db))
     return tdb, rdb, train, test, best
+
+
+CLUSTER_BITS = ('11100000', '00011100', '00000011')  # bitwise majority 00000000 is none of them
+
+
+def cluster_tasks(per_cluster: int = 4, dim: int = 32, seed: int = 0) -> tuple[dict, dict, dict[str, int]]:
+    """Task DB, reward DB and best grid index of tasks in 3 clusters that share their best setting.
+
+    Embeddings are positive, within a cluster at cosine > 0.98, across clusters well below; the reward
+    is 40 - 2 * Hamming(setting, cluster setting) + noise, so the best single setting over all tasks
+    (bitwise majority) is none of the clusters' settings.
+    """
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.arange(256)
+    grid_bits = torch.stack([(idx >> (7 - j)) & 1 for j in range(8)], 1)
+    task_db, reward_db, best = {}, {}, {}
+    for c, bits in enumerate(CLUSTER_BITS):
+        centre = torch.zeros(dim)
+        centre[c * dim // 3:(c + 1) * dim // 3] = 1.0
+        centre += 0.1
+        b = torch.tensor([int(ch) for ch in bits])
+        target = int(bits, 2)
+        for k in range(per_cluster):
+            name = f'c{c}t{k}'
+            task_db[name] = {'hessian': centre + 0.03 * torch.rand(dim, generator=g), 'scale': torch.ones(dim)}
+            r = 40.0 - 2.0 * (grid_bits != b).sum(1).double() + 0.2 * torch.rand(256, generator=g, dtype=torch.float64)
+            r[target] = 41.0
+            reward_db[name] = dict(zip(GRID, r.tolist()))
+            best[name] = target
+    return task_db, reward_db, best

@@ -32,7 +32,8 @@ def test_train_writes_predictions_results_and_plots_then_eval_only_reloads(tmp_p
                       *_overrides(tdb, rdb, train, test, out, 'NUM_EPOCHS', '80', 'CKPT_SAVE_INTERVAL', '40')])
     text = capsys.readouterr().out
     assert 'rewards NOT in the reward DB' in text and 'best-single' in text
-    for name in ('checkpoint.pth.tar', 'checkpoint_epoch_0039.pth.tar', 'final_train_preds.json',
+    assert len(list(out.glob('checkpoint_epoch_0039*.pth.tar'))) == res['recommended']['ensemble']  # one per member
+    for name in ('checkpoint.pth.tar', 'final_train_preds.json', 'final_test_preds_argmax.json',
                  'final_test_preds.json', 'final_test_preds_similarity_weighted.json', 'results.json', 'heatmaps_train.png', 'heatmaps_test.png', 'reward_curve.png'):
         assert (out / name).stat().st_size > 0, name
     preds = json.loads((out / 'final_test_preds.json').read_text())
@@ -85,7 +86,7 @@ def test_predict_uses_the_task_db_or_computes_the_embedding(tmp_path, capsys):
     ckpt = str(tmp_path / 'c' / 'checkpoint.pth.tar')
     pred = predict_main(['--dataset', 't1', '--task_db', str(tdb), '--model', ckpt, '--output', str(tmp_path / 'p.json')])
     text = capsys.readouterr().out
-    assert 'Predicted simulation settings for t1' in text and 'nearest seen tasks' in text
+    assert 'Recommended simulation settings for t1' in text and 'nearest seen tasks' in text
     assert json.loads((tmp_path / 'p.json').read_text())['tuple_str'] == pred['tuple_str']
     assert pred['nearest_seen_tasks'][0][0] == 't1'
     # a task not in the DB: computed with the controller's probe (tiny sizes), then rendered
@@ -97,3 +98,32 @@ def test_predict_uses_the_task_db_or_computes_the_embedding(tmp_path, capsys):
     assert load_task_db(tmp_path / 'new.pt')['Digits0to4']['hessian'].numel() == dim
     gen = Path(pred['generated'])
     assert f"dataset_{pred['tuple_str']}" in str(gen) and len(list(gen.rglob('*.jpg'))) == 6
+
+
+def test_predict_embeds_a_new_task_with_the_task_dbs_settings(tmp_path, capsys):
+    """The checkpoint carries the task DB's Task2Vec settings: predict.py's embedding of a DB task equals the DB's."""
+    from controller.task_db import load_task_db
+    from controller.task_db import main as task_db_main
+    from controller.task_embedding import read_settings
+    tdb = tmp_path / 'tiny.pt'
+    task_db_main(['--tasks', 'Digits0to4', 'Digits5to9', '--output', str(tdb), '--input_size', '32',
+                  '--max_images', '40', '--fisher_samples', '32', '--classifier_samples', '64',
+                  '--classifier_epochs', '2', '--batch_size', '16', '--seed', '3'])
+    settings = read_settings(tdb)
+    assert settings.input_size == 32 and settings.max_images == 40 and settings.seed == 3
+    from tests.controller_toys import GRID
+    rdb = tmp_path / 'r.json'
+    rdb.write_text(json.dumps({t: {k: float((i * 7 + j) % 13) for j, k in enumerate(GRID)}
+                               for i, t in enumerate(['Digits0to4', 'Digits5to9'])}))
+    train_main(['--debug', *_overrides(tdb, rdb, ['Digits0to4', 'Digits5to9'], [], tmp_path / 'c', 'NUM_EPOCHS', '3',
+                                       'NUM_HIDDEN_NODES', '8', 'ENSEMBLE', '1', 'PROBE', 'efficientnet_lite0',
+                                       'SAVE_PLOTS', 'False')])
+    pred = predict_main(['--dataset', 'Digits0to4', '--model', str(tmp_path / 'c' / 'checkpoint.pth.tar'),
+                         '--write_task_db', str(tmp_path / 'new.pt')])
+    assert pred['embedding']['settings'] == settings.as_dict() and 'checkpoint' in pred['embedding']['settings_from']
+    assert torch.equal(load_task_db(tmp_path / 'new.pt')['Digits0to4']['hessian'], load_task_db(tdb)['Digits0to4']['hessian'])
+    assert pred['nearest_seen_tasks'][0] == ('Digits0to4', pytest.approx(1.0))
+    # a DB file embedded with other settings refuses to mix
+    from common.errors import UserError
+    with pytest.raises(UserError, match='these settings differ'):
+        task_db_main(['--tasks', 'MNIST0to4', '--output', str(tdb), '--input_size', '48'])

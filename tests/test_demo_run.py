@@ -89,7 +89,7 @@ def test_demo_end_to_end_tiny(tmp_path, capsys):
 
 
 def test_task_db_subset_is_class_balanced_and_seeded():
-    from scripts.build_task_db import balanced_subset
+    from controller.task_embedding import balanced_subset
     labels = np.array([0] * 50 + [1] * 10 + [2] * 40)
     pick = balanced_subset(labels, 45, seed=0)
     assert len(pick) == 45 and len(set(pick)) == 45

@@ -1,0 +1,339 @@
+"""Does the controller's pick transfer? Leave-one-task-out on a reward table + task DB, side by side.
+
+    python bench/controller_transfer.py --table paper --out bench_out/transfer_paper      # 12 seen tasks
+    python bench/controller_transfer.py --table own --out bench_out/transfer_own          # this project's 8
+    python bench/controller_transfer.py --reward_db R.json --task_db T.pt --candidates fit original
+
+Every task is held out once; each controller candidate is trained on the others (member seeds 1..5, and
+the ensembles SEED..SEED+E-1 of them) and its pick for the held-out task is scored from the table. The
+non-learned rules see the same training tasks: the best single setting, the nearest task's best
+(Task2Vec cosine), the similarity-weighted reward average (temperature by an inner leave-one-out on
+the training tasks), and a random setting (expected value). Prints one table (mean ± sd over seeds,
+per-task rewards), writes ``transfer.json`` and ``transfer.png`` into --out. Trained members are kept
+in --out/units (one JSON each), so an interrupted run resumes.
+"""
+from __future__ import annotations
+
+if __name__ == '__main__' and __package__ in (None, ''):
+    import sys
+    from pathlib import Path as _P
+    sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
+
+import argparse
+import json
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from common.cli import run_cli
+from common.errors import UserError
+from common.io import atomic_write_bytes, atomic_write_json
+from controller import fixed_rules
+from controller.config import ControllerConfig, config_to_dict
+from controller.evaluate import head_probs, similarity_weighted_probs
+from controller.policy import SettingCodec
+from controller.reward_db import load_reward_db, reward_table, table_fingerprint
+from controller.task_db import cosine_matrix, load_task_db, task_vectors
+from controller.train import member_seeds, new_member, train_controller_model
+from controller.transfer import member_key, shrink_to_fixed
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
+TABLES = {
+    'paper': ([REF / 'resnet18_imagenet_12_seen_tasks.pt'], REF / 'reward_db_seen.json'),
+    'own': ([ROOT / 'task_db' / 'efficientnet_lite0_8_tasks.pt'], ROOT / 'controller_db' / 'reward_db.json'),
+}
+_FIT = ['CROSS_TASK_LOSS', False, 'NOISE_RED_EPOCH', 100]
+# controller candidates: name -> (YAML, overrides). Members are trained with ENSEMBLE 1; ensembles
+# and the similarity gate are formed afterwards from the same members.
+CANDIDATES: dict[str, tuple[str, list[Any]]] = {
+    'original': ('configs/controller_original.yaml', []),
+    'original-zscore': ('configs/controller_original.yaml', ['REWARD_NORM', 'zscore']),
+    'fit': ('configs/controller_original.yaml', _FIT),
+    'fit-zscore': ('configs/controller_original.yaml', _FIT + ['REWARD_NORM', 'zscore']),
+    'fit-rank': ('configs/controller_original.yaml', _FIT + ['REWARD_NORM', 'rank']),
+    'default': ('configs/controller_default.yaml', []),
+}
+GATES = (0.9, 0.95, 1.01)  # SHRINK_COS values tried on every candidate's ensemble (1.01 = always fixed)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One trained member: candidate, held-out task, seed."""
+    candidate: str
+    held_out: str
+    seed: int
+
+
+def candidate_config(name: str, seed: int, train_tasks: Sequence[str], extra: Sequence[Any] = ()) -> ControllerConfig:
+    if name not in CANDIDATES:
+        raise UserError(f'candidate {name!r} is unknown; allowed: {sorted(CANDIDATES)}')
+    yml, over = CANDIDATES[name]
+    return ControllerConfig(str(ROOT / yml), list(over) + list(extra) + [
+        'SEED', seed, 'TRAIN_TASKS', list(train_tasks), 'TEST_TASKS', [], 'USE_PBAR', False, 'SAVE_PLOTS', False,
+        'DEVICE', 'cpu'])
+
+
+def _train_unit(args: tuple) -> dict:
+    """Worker: train one member on all tasks but the held-out one; its held-out head probabilities per snapshot."""
+    unit, tasks, vecs, rewards, snapshots, epochs = args
+    torch.set_num_threads(1)
+    i = tasks.index(unit.held_out)
+    rest = [j for j in range(len(tasks)) if j != i]
+    extra = ['ENSEMBLE', 1, 'CKPT_SAVE_INTERVAL', math.gcd(*snapshots)] + (['NUM_EPOCHS', epochs] if epochs else [])
+    cfg = candidate_config(unit.candidate, unit.seed, [tasks[j] for j in rest], extra)
+    model = new_member(cfg, vecs[rest], unit.seed)
+    snaps: dict[str, list] = {}
+
+    def snap(epoch: int, m) -> None:
+        if epoch + 1 in snapshots:
+            snaps[str(epoch + 1)] = head_probs(m, vecs[i:i + 1])[0].tolist()
+
+    t0 = time.perf_counter()
+    train_controller_model(model, cfg, vecs[rest], rewards[rest], seed=unit.seed, checkpoint_fn=snap)
+    snaps[str(cfg.NUM_EPOCHS)] = head_probs(model, vecs[i:i + 1])[0].tolist()
+    return {'probs': snaps, 'train_probs': head_probs(model, vecs[rest]).tolist(),
+            'seconds': time.perf_counter() - t0, 'head_names': list(model.head_names),
+            'member_key': member_key(cfg), 'num_epochs': cfg.NUM_EPOCHS}
+
+
+def unit_path(out: Path, unit: Unit) -> Path:
+    return out / 'units' / unit.candidate / f'{unit.held_out}_seed{unit.seed}.json'
+
+
+def train_units(units: list[Unit], out: Path, tasks: list[str], vecs: torch.Tensor, rewards: torch.Tensor,
+                snapshots: tuple[int, ...], epochs: int | None, workers: int, fingerprint: str) -> dict[Unit, dict]:
+    """Train the missing units (in parallel), keep each as a JSON file, and return all of them."""
+    done: dict[Unit, dict] = {}
+    todo = []
+    for u in units:
+        p = unit_path(out, u)
+        if p.is_file():
+            rec = json.loads(p.read_text())
+            if rec.get('fingerprint') == fingerprint:
+                done[u] = rec
+                continue
+        todo.append(u)
+    if todo:
+        print(f'training {len(todo)} controllers ({len(done)} kept from an earlier run) with {workers} workers')
+    jobs = [(u, tasks, vecs, rewards, snapshots, epochs) for u in todo]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for n, (u, rec) in enumerate(zip(todo, pool.map(_train_unit, jobs)), 1):
+            rec['fingerprint'] = fingerprint
+            atomic_write_json(unit_path(out, u), rec)
+            done[u] = rec
+            if n % 10 == 0 or n == len(todo):
+                print(f'  {n}/{len(todo)} trained ({time.perf_counter() - t0:.0f} s)', flush=True)
+    return done
+
+
+def _summary(per_seed_task: np.ndarray, tasks: list[str]) -> dict:
+    """per_seed_task: (seeds, tasks) rewards of a method's picks on each held-out task."""
+    per_seed = per_seed_task.mean(1)
+    return {'mean': float(per_seed.mean()), 'sd': float(per_seed.std(ddof=1)) if len(per_seed) > 1 else 0.0,
+            'per_seed': per_seed.tolist(), 'per_task': dict(zip(tasks, per_seed_task.mean(0).tolist()))}
+
+
+def fixed_rule_rows(tasks: list[str], vecs: torch.Tensor, rewards: torch.Tensor, n_seeds: int) -> dict[str, dict]:
+    """Leave-one-task-out rewards of the non-learned rules (no seed dependence: repeated per seed)."""
+    sim = cosine_matrix(vecs)
+    picks: dict[str, list[int]] = {'best single setting': [], 'nearest task\'s best': [],
+                                   'similarity-weighted rewards (inner-LOO temperature)': []}
+    temps = []
+    for i in range(len(tasks)):
+        rest = [j for j in range(len(tasks)) if j != i]
+        tr, s = rewards[rest], sim[i:i + 1, rest]
+        picks['best single setting'].append(fixed_rules.best_single_index(tr))
+        picks['nearest task\'s best'].append(int(fixed_rules.nearest_task_best(s, tr)))
+        t = fixed_rules.inner_loo_temperature(vecs[rest], tr)
+        temps.append(t)
+        picks['similarity-weighted rewards (inner-LOO temperature)'].append(
+            int(fixed_rules.similarity_weighted_index(s, tr, t)))
+    rows = {}
+    rows_idx = torch.arange(len(tasks))
+    for name, idx in picks.items():
+        r = rewards[rows_idx, torch.tensor(idx)].numpy()
+        rows[name] = {**_summary(np.tile(r, (n_seeds, 1)), tasks), 'kind': 'fixed rule',
+                      'picks': dict(zip(tasks, idx))}
+    rows['similarity-weighted rewards (inner-LOO temperature)']['temperatures'] = dict(
+        zip(tasks, [None if math.isinf(t) else t for t in temps]))
+    r = fixed_rules.random_expected(rewards).numpy()
+    rows['random setting (expected)'] = {**_summary(np.tile(r, (n_seeds, 1)), tasks), 'kind': 'fixed rule'}
+    return rows
+
+
+def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str], vecs: torch.Tensor,
+                    rewards: torch.Tensor, seeds: list[int], ensembles: list[int]) -> dict[str, dict]:
+    """Rows of every candidate: each snapshot × ensemble size, the similarity-weighted readout, the gates."""
+    sim = cosine_matrix(vecs).float()
+    rows: dict[str, dict] = {}
+    for cand in cands:
+        first = units[Unit(cand, tasks[0], seeds[0])]
+        codec = SettingCodec(first['head_names'])
+        epochs = sorted(first['probs'], key=int)
+        final = epochs[-1]
+
+        def probs_of(task: str, seed: int, ens: int, epoch: str) -> torch.Tensor:
+            return torch.tensor([units[Unit(cand, task, seed + k)]['probs'][epoch] for k in range(ens)]).mean(0)
+
+        def score(pick_fn) -> tuple[np.ndarray, list]:
+            out, picks = np.zeros((len(seeds), len(tasks))), []
+            for a, s in enumerate(seeds):
+                for b, t in enumerate(tasks):
+                    idx = pick_fn(b, t, s)
+                    out[a, b] = float(rewards[b, idx])
+                    if a == 0:
+                        picks.append(idx)
+            return out, picks
+
+        for ens in ensembles:
+            for ep in epochs:
+                arr, picks = score(lambda b, t, s: int(codec.to_index(probs_of(t, s, ens, ep).argmax(-1))))
+                name = f'{cand} ×{ens} @{ep}' if ep != final else f'{cand} ×{ens}'
+                rows[name] = {**_summary(arr, tasks), 'kind': 'controller', 'candidate': cand, 'ensemble': ens,
+                              'epoch': int(ep), 'shrink_cos': None, 'picks_seed1': dict(zip(tasks, picks)),
+                              'member_key': first['member_key'] if ep == final else None}
+        ens = max(ensembles)
+
+        def readout(b: int, t: str, s: int) -> int:
+            rest = [j for j in range(len(tasks)) if j != b]
+            tp = torch.stack([torch.tensor(units[Unit(cand, t, s + k)]['train_probs']) for k in range(ens)]).mean(0)
+            sw = similarity_weighted_probs(vecs[rest], tp, vecs[b:b + 1])
+            return int(codec.to_index(sw.argmax(-1))[0])
+        arr, _ = score(readout)
+        rows[f'{cand} ×{ens} similarity-weighted readout'] = {**_summary(arr, tasks), 'kind': 'controller readout',
+                                                            'candidate': cand, 'ensemble': ens}
+        for gate in GATES:
+            def gated(b: int, t: str, s: int) -> int:
+                rest = [j for j in range(len(tasks)) if j != b]
+                idx = codec.to_index(probs_of(t, s, ens, final).argmax(-1)).view(1)
+                fixed = fixed_rules.best_single_index(rewards[rest])
+                return int(shrink_to_fixed(idx, sim[b, rest].max().view(1), fixed, gate)[0][0])
+            arr, _ = score(gated)
+            label = 'always fixed' if gate > 1 else f'fixed below cos {gate:g}'
+            rows[f'{cand} ×{ens}, {label}'] = {**_summary(arr, tasks), 'kind': 'controller + gate',
+                                               'candidate': cand, 'ensemble': ens, 'shrink_cos': gate,
+                                               'epoch': int(final), 'member_key': first['member_key']}
+    return rows
+
+
+def format_table(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> str:
+    ref = rows[best_fixed]['mean']
+    short = [t[:8] for t in tasks]
+    lines = [f'{"method":52s} {"mean":>6s} {"± sd":>5s} {"vs best fixed":>13s}  ' + ' '.join(f'{s:>8s}' for s in short)]
+    for name, r in sorted(rows.items(), key=lambda kv: -kv[1]['mean']):
+        lines.append(f'{name:52s} {r["mean"]:6.2f} {r["sd"]:5.2f} {r["mean"] - ref:+13.2f}  '
+                     + ' '.join(f'{r["per_task"][t]:8.1f}' for t in tasks))
+    return '\n'.join(lines)
+
+
+def plot(path: Path, rows: dict[str, dict], best_fixed: str, title: str) -> Path:
+    import io
+
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    items = sorted(rows.items(), key=lambda kv: kv[1]['mean'])
+    colors = {'fixed rule': '#888888', 'controller': '#1f77b4', 'controller readout': '#9467bd',
+              'controller + gate': '#2ca02c'}
+    fig, ax = plt.subplots(figsize=(9, 0.26 * len(items) + 1.6))
+    y = np.arange(len(items))
+    ax.barh(y, [r['mean'] for _, r in items], xerr=[r['sd'] for _, r in items],
+            color=[colors[r['kind']] for _, r in items], capsize=2)
+    ax.axvline(rows[best_fixed]['mean'], color='k', ls='--', lw=1, label=f'best fixed rule ({best_fixed})')
+    ax.set_yticks(y, [n for n, _ in items], fontsize=7)
+    lo = min(r['mean'] - r['sd'] for _, r in items)
+    hi = max(r['mean'] + r['sd'] for _, r in items)
+    ax.set_xlim(lo - 0.5, hi + 0.3)
+    ax.set_xlabel('reward of the pick on the held-out task (mean over tasks; ± sd over seeds)')
+    ax.set_title(title, fontsize=9)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
+    ax.legend(handles + [ax.get_lines()[0]], list(colors) + [f'best fixed rule'], fontsize=7, loc='lower right')
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: list[str], seeds: list[int],
+        ensembles: list[int], snapshots: tuple[int, ...], epochs: int | None, workers: int, out: Path,
+        title: str) -> dict:
+    rdb = load_reward_db(reward_db)
+    tdb = load_task_db(task_dbs)
+    tasks = tasks or [t for t in rdb if t in tdb]
+    if len(tasks) < 3:
+        raise UserError(f'leave-one-task-out needs >= 3 tasks with rewards and embeddings, got {tasks}')
+    vecs = task_vectors(tdb, tasks)
+    rewards = reward_table(rdb, tasks)
+    fingerprint = table_fingerprint(tasks, rewards)
+    for c in cands:
+        candidate_config(c, 1, tasks)  # one-line error for an unknown candidate before any work
+    member = sorted({s + k for s in seeds for k in range(max(ensembles))})
+    units = [Unit(c, t, s) for c in cands for t in tasks for s in member]
+    t0 = time.perf_counter()
+    done = train_units(units, out, tasks, vecs, rewards, snapshots, epochs, workers, fingerprint)
+    rows = fixed_rule_rows(tasks, vecs, rewards, len(seeds))
+    best_fixed = max((n for n, r in rows.items() if r['kind'] == 'fixed rule'), key=lambda n: rows[n]['mean'])
+    rows.update(controller_rows(cands, done, tasks, vecs, rewards, seeds, ensembles))
+    for r in rows.values():
+        r['gain_vs_best_fixed'] = r['mean'] - rows[best_fixed]['mean']
+    secs = [u['seconds'] for u in done.values()]
+    result = {'title': title, 'reward_db': str(reward_db), 'task_db': [str(p) for p in task_dbs], 'tasks': tasks,
+              'table_fingerprint': fingerprint, 'seeds': seeds, 'ensembles': ensembles, 'snapshots': list(snapshots),
+              'candidates': {c: {'yaml': CANDIDATES[c][0], 'overrides': CANDIDATES[c][1],
+                                 'config': config_to_dict(candidate_config(c, 1, tasks))} for c in cands},
+              'best_fixed_rule': best_fixed, 'ceiling': float(rewards.max(1).values.mean()),
+              'member_seconds_mean': float(np.mean(secs)) if secs else 0.0,
+              'wall_seconds': time.perf_counter() - t0, 'rows': rows}
+    print(f'{title}: leave-one-task-out over {len(tasks)} tasks, seeds {seeds[0]}..{seeds[-1]}; '
+          f'ceiling {result["ceiling"]:.2f}; a member trains in {result["member_seconds_mean"]:.1f} s')
+    print(format_table(rows, tasks, best_fixed))
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / 'transfer.json', result)
+    plot(out / 'transfer.png', rows, best_fixed, title)
+    print(f'wrote {out / "transfer.json"} and {out / "transfer.png"}')
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description='Leave-one-task-out transfer benchmark of controller picks and fixed rules.')
+    p.add_argument('--table', choices=sorted(TABLES), default='', help='a known reward table + task DB')
+    p.add_argument('--reward_db', default='', help='reward DB JSON (instead of --table)')
+    p.add_argument('--task_db', nargs='*', default=[], help='task DB files (instead of --table)')
+    p.add_argument('--tasks', nargs='*', default=[], help='tasks to use (default: every task in both DBs)')
+    p.add_argument('--candidates', nargs='*', default=list(CANDIDATES), help=f'of {sorted(CANDIDATES)}')
+    p.add_argument('--seeds', type=int, nargs=2, default=[1, 5], metavar=('FIRST', 'LAST'))
+    p.add_argument('--ensembles', type=int, nargs='*', default=[1, 5], help='ensemble sizes to score')
+    p.add_argument('--snapshots', type=int, nargs='*', default=[250, 500],
+                   help='also score the picks at these epochs (early stopping); the final epoch always')
+    p.add_argument('--epochs', type=int, default=0, help='override NUM_EPOCHS of every candidate (0: keep)')
+    p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--out', required=True, help='output folder (transfer.json, transfer.png, units/)')
+    args = p.parse_args(argv)
+    if args.table:
+        task_dbs, reward_db = TABLES[args.table]
+        title = {'paper': "paper's 12 seen tasks", 'own': "this project's 8 embedded tasks"}[args.table]
+    elif args.reward_db and args.task_db:
+        task_dbs, reward_db, title = [Path(p) for p in args.task_db], Path(args.reward_db), Path(args.reward_db).name
+    else:
+        raise UserError('give --table paper|own, or --reward_db and --task_db')
+    if not reward_db.is_file():
+        raise UserError(f'reward DB {str(reward_db)!r} does not exist')
+    if args.seeds[0] > args.seeds[1] or min(args.ensembles or [0]) < 1 or args.workers < 1:
+        raise UserError(f'--seeds FIRST <= LAST, --ensembles >= 1 and --workers >= 1; got {args.seeds}, '
+                        f'{args.ensembles}, {args.workers}')
+    seeds = list(range(args.seeds[0], args.seeds[1] + 1))
+    snaps = tuple(sorted(set(args.snapshots))) or (1,)
+    return run(reward_db, task_dbs, args.tasks or None, args.candidates, seeds, sorted(set(args.ensembles)), snaps,
+               args.epochs or None, args.workers, Path(args.out), title)
+
+
+if __name__ == '__main__':
+    run_cli(main)
