@@ -25,7 +25,7 @@ from controller.config import ControllerConfig
 from controller.model import ControllerModel, set_input_norm
 from controller.reward_db import load_reward_db, reward_table
 from controller.task_db import load_task_db, task_vectors
-from controller.train import train_controller_model
+from controller.train import member_seeds, train_controller_model
 
 REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'task2sim_paper'
 ORIGINAL_SECONDS = 13 * 60
@@ -79,6 +79,11 @@ def main() -> None:
         print(f'  subspace vs dense over {args.dense_epochs} epochs: {rows[2][2] / rows[1][2]:.1f}x faster')
         print(f'  {args.epochs} epochs: {full:.1f} s (target <= 60 s); vs the original 13 min: '
               f'{ORIGINAL_SECONDS * args.epochs / 1000 / full:.0f}x faster')
+        if base.ENSEMBLE > 1:
+            cfg = ControllerConfig(f'configs/controller_{name}.yaml', ['USE_PBAR', False, 'NUM_EPOCHS', args.epochs])
+            total = sum(time_run(cfg, vecs, rewards, s)[0] for s in member_seeds(cfg))
+            print(f'  the whole ensemble as configured ({base.ENSEMBLE} members x {args.epochs} epochs): '
+                  f'{total:.1f} s (target <= 180 s)')
     print(f'\nload average at end {os.getloadavg()[0]:.1f}')
 
 

@@ -4,12 +4,14 @@
     python bench/controller_transfer.py --table own --out bench_out/transfer_own          # this project's 8
     python bench/controller_transfer.py --reward_db R.json --task_db T.pt --candidates fit original
 
-Every task is held out once; each controller candidate is trained on the others (member seeds 1..5, and
-the ensembles SEED..SEED+E-1 of them) and its pick for the held-out task is scored from the table. The
+Every task is held out once; each controller candidate is trained on the others and its pick for the
+held-out task is scored from the table. Seed s of an ensemble of E uses members s..s+E-1, exactly as
+``ENSEMBLE E`` with ``SEED s`` trains them (so ensembles of neighbouring seeds share members and their
+spread understates the spread of independent ensembles). The
 non-learned rules see the same training tasks: the best single setting, the nearest task's best
 (Task2Vec cosine), the similarity-weighted reward average (temperature by an inner leave-one-out on
 the training tasks), and a random setting (expected value). Prints one table (mean ± sd over seeds,
-per-task rewards), writes ``transfer.json`` and ``transfer.png`` into --out. Trained members are kept
+per-task rewards), writes ``transfer.json``, ``transfer.md`` and ``transfer.png`` into --out. Trained members are kept
 in --out/units (one JSON each), so an interrupted run resumes.
 """
 from __future__ import annotations
@@ -26,14 +28,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from common.cli import run_cli
 from common.errors import UserError
-from common.io import atomic_write_bytes, atomic_write_json
+from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from controller import fixed_rules
 from controller.config import ControllerConfig, config_to_dict
 from controller.evaluate import head_probs, similarity_weighted_probs
@@ -45,22 +48,23 @@ from controller.transfer import member_key, shrink_to_fixed
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
-TABLES = {
-    'paper': ([REF / 'resnet18_imagenet_12_seen_tasks.pt'], REF / 'reward_db_seen.json'),
-    'own': ([ROOT / 'task_db' / 'efficientnet_lite0_8_tasks.pt'], ROOT / 'controller_db' / 'reward_db.json'),
-}
-_FIT = ['CROSS_TASK_LOSS', False, 'NOISE_RED_EPOCH', 100]
+TABLES = MappingProxyType({
+    'paper': ((REF / 'resnet18_imagenet_12_seen_tasks.pt',), REF / 'reward_db_seen.json'),
+    'own': ((ROOT / 'task_db' / 'efficientnet_lite0_8_tasks.pt',), ROOT / 'controller_db' / 'reward_db.json'),
+})
+_FIT = ('CROSS_TASK_LOSS', False, 'NOISE_RED_EPOCH', 100)
 # controller candidates: name -> (YAML, overrides). Members are trained with ENSEMBLE 1; ensembles
 # and the similarity gate are formed afterwards from the same members.
-CANDIDATES: dict[str, tuple[str, list[Any]]] = {
-    'original': ('configs/controller_original.yaml', []),
-    'original-zscore': ('configs/controller_original.yaml', ['REWARD_NORM', 'zscore']),
+CANDIDATES: Mapping[str, tuple[str, tuple[Any, ...]]] = MappingProxyType({
+    'original': ('configs/controller_original.yaml', ()),
+    'original-zscore': ('configs/controller_original.yaml', ('REWARD_NORM', 'zscore')),
     'fit': ('configs/controller_original.yaml', _FIT),
-    'fit-zscore': ('configs/controller_original.yaml', _FIT + ['REWARD_NORM', 'zscore']),
-    'fit-rank': ('configs/controller_original.yaml', _FIT + ['REWARD_NORM', 'rank']),
-    'default': ('configs/controller_default.yaml', []),
-}
-GATES = (0.9, 0.95, 1.01)  # SHRINK_COS values tried on every candidate's ensemble (1.01 = always fixed)
+    'fit-zscore': ('configs/controller_original.yaml', _FIT + ('REWARD_NORM', 'zscore')),
+    'fit-rank': ('configs/controller_original.yaml', _FIT + ('REWARD_NORM', 'rank')),
+    'fit-center': ('configs/controller_original.yaml', _FIT + ('INPUT_NORM', 'center')),
+    'default': ('configs/controller_default.yaml', ()),
+})
+GATES = (0.9, 0.95, 0.96, 0.97, 0.98, 1.01)  # SHRINK_COS values tried on every candidate's ensemble (1.01: always fixed)
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,18 @@ def train_units(units: list[Unit], out: Path, tasks: list[str], vecs: torch.Tens
     """Train the missing units (in parallel), keep each as a JSON file, and return all of them."""
     done: dict[Unit, dict] = {}
     todo = []
+    keys = {c: member_key(candidate_config(c, 1, tasks, ['NUM_EPOCHS', epochs] if epochs else []))
+            for c in {u.candidate for u in units}}
     for u in units:
         p = unit_path(out, u)
         if p.is_file():
-            rec = json.loads(p.read_text())
-            if rec.get('fingerprint') == fingerprint:
+            try:
+                rec = json.loads(p.read_text())
+            except json.JSONDecodeError:
+                rec = {}
+            # kept only when made from the same table and vectors, configuration, epochs and snapshots
+            if (rec.get('fingerprint') == fingerprint and rec.get('member_key') == keys[u.candidate]
+                    and set(map(str, [s for s in snapshots if s <= rec.get('num_epochs', 0)])) <= set(rec['probs'])):
                 done[u] = rec
                 continue
         todo.append(u)
@@ -198,11 +209,11 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
                 arr, picks = score(lambda b, t, s: int(codec.to_index(probs_of(t, s, ens, ep).argmax(-1))))
                 name = f'{cand} ×{ens} @{ep}' if ep != final else f'{cand} ×{ens}'
                 rows[name] = {**_summary(arr, tasks), 'kind': 'controller', 'candidate': cand, 'ensemble': ens,
-                              'epoch': int(ep), 'shrink_cos': None, 'picks_seed1': dict(zip(tasks, picks)),
+                              'epoch': int(ep), 'shrink_cos': None, 'picks_first_seed': dict(zip(tasks, picks)),
                               'member_key': first['member_key'] if ep == final else None}
         ens = max(ensembles)
 
-        def readout(b: int, t: str, s: int) -> int:
+        def readout(b: int, t: str, s: int, ens: int = ens) -> int:
             rest = [j for j in range(len(tasks)) if j != b]
             tp = torch.stack([torch.tensor(units[Unit(cand, t, s + k)]['train_probs']) for k in range(ens)]).mean(0)
             sw = similarity_weighted_probs(vecs[rest], tp, vecs[b:b + 1])
@@ -210,8 +221,8 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
         arr, _ = score(readout)
         rows[f'{cand} ×{ens} similarity-weighted readout'] = {**_summary(arr, tasks), 'kind': 'controller readout',
                                                             'candidate': cand, 'ensemble': ens}
-        for gate in GATES:
-            def gated(b: int, t: str, s: int) -> int:
+        for ens, gate in ((e, g) for e in ensembles for g in GATES):
+            def gated(b: int, t: str, s: int, ens: int = ens, gate: float = gate) -> int:
                 rest = [j for j in range(len(tasks)) if j != b]
                 idx = codec.to_index(probs_of(t, s, ens, final).argmax(-1)).view(1)
                 fixed = fixed_rules.best_single_index(rewards[rest])
@@ -231,6 +242,17 @@ def format_table(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> st
     for name, r in sorted(rows.items(), key=lambda kv: -kv[1]['mean']):
         lines.append(f'{name:52s} {r["mean"]:6.2f} {r["sd"]:5.2f} {r["mean"] - ref:+13.2f}  '
                      + ' '.join(f'{r["per_task"][t]:8.1f}' for t in tasks))
+    return '\n'.join(lines)
+
+
+def format_markdown(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> str:
+    """The same table as ``format_table`` in Markdown (for the docs)."""
+    ref = rows[best_fixed]['mean']
+    lines = ['| method | mean | ± sd | vs best fixed | ' + ' | '.join(tasks) + ' |',
+             '|---|---|---|---|' + '---|' * len(tasks)]
+    for name, r in sorted(rows.items(), key=lambda kv: -kv[1]['mean']):
+        lines.append(f'| {name} | {r["mean"]:.2f} | {r["sd"]:.2f} | {r["mean"] - ref:+.2f} | '
+                     + ' | '.join(f'{r["per_task"][t]:.1f}' for t in tasks) + ' |')
     return '\n'.join(lines)
 
 
@@ -255,7 +277,7 @@ def plot(path: Path, rows: dict[str, dict], best_fixed: str, title: str) -> Path
     ax.set_xlabel('reward of the pick on the held-out task (mean over tasks; ± sd over seeds)')
     ax.set_title(title, fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors.values()]
-    ax.legend(handles + [ax.get_lines()[0]], list(colors) + [f'best fixed rule'], fontsize=7, loc='lower right')
+    ax.legend(handles + [ax.get_lines()[0]], list(colors) + ['best fixed rule'], fontsize=7, loc='lower right')
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=110, bbox_inches='tight')
     plt.close(fig)
@@ -272,7 +294,7 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
         raise UserError(f'leave-one-task-out needs >= 3 tasks with rewards and embeddings, got {tasks}')
     vecs = task_vectors(tdb, tasks)
     rewards = reward_table(rdb, tasks)
-    fingerprint = table_fingerprint(tasks, rewards)
+    fingerprint = table_fingerprint(tasks, rewards, vecs)
     for c in cands:
         candidate_config(c, 1, tasks)  # one-line error for an unknown candidate before any work
     member = sorted({s + k for s in seeds for k in range(max(ensembles))})
@@ -297,6 +319,7 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
     print(format_table(rows, tasks, best_fixed))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / 'transfer.json', result)
+    atomic_write_text(out / 'transfer.md', format_markdown(rows, tasks, best_fixed) + '\n')
     plot(out / 'transfer.png', rows, best_fixed, title)
     print(f'wrote {out / "transfer.json"} and {out / "transfer.png"}')
     return result

@@ -73,3 +73,9 @@ def load_tensors(path: str | os.PathLike, what: str, missing_hint: str = '') -> 
     except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
         raise UserError(f'{what} {str(path)!r} cannot be loaded as a tensors-only torch file: '
                         f'{str(e).splitlines()[0] if str(e) else type(e).__name__}') from None
+
+
+def sidecar_path(path: str | os.PathLike) -> Path:
+    """The metadata file beside a data file: ``<stem>.meta.json`` (reward tables, task DBs)."""
+    path = Path(path)
+    return path.with_name(path.stem + '.meta.json')

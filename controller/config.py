@@ -7,6 +7,7 @@ from yacs.config import CfgNode
 
 from common.errors import UserError
 from engine.config import merge_overrides, merge_yaml
+from controller.reward_db import REWARD_NORMALISERS
 from generator.generator_params import GRID_FIELDS
 
 SEEN_TASKS = ['CropDisease', 'EuroSAT', 'SVHN', 'ChestX', 'Sketch', 'DTD', 'Flowers102',
@@ -14,7 +15,7 @@ SEEN_TASKS = ['CropDisease', 'EuroSAT', 'SVHN', 'ChestX', 'Sketch', 'DTD', 'Flow
 UNSEEN_TASKS = ['CUB', 'PacsC', 'PacsS', 'AID', 'USPS', 'FMD', 'CactusAerial', 'ChestXPneumonia']
 
 INPUT_NORMS = ('l2', 'center', 'standardize')
-REWARD_NORMS = ('none', 'zscore', 'rank')
+REWARD_NORMS = tuple(REWARD_NORMALISERS)
 OPTIMIZERS = ('sgd', 'adam')
 
 _DEFAULTS: dict[str, Any] = {

@@ -27,8 +27,10 @@ from controller.checkpoint import models_from_checkpoint, read_checkpoint
 from controller.evaluate import similarity_weighted_probs
 from controller.policy import SettingCodec
 from controller.task_db import cosine_matrix, load_task_db, save_task_db
-from controller.task_embedding import EmbeddingSettings, common_settings, embed_named_datasets, write_settings
-from controller.transfer import DEFAULT_REPORTS, ensemble_head_probs, loo_measurement, method_name, shrink_to_fixed
+from controller.task_embedding import (EmbeddingSettings, check_can_add, common_settings, embed_named_datasets,
+                                       write_settings)
+from controller.transfer import (DEFAULT_REPORTS, ensemble_head_probs, loo_measurement, max_cosine, method_name,
+                                 shrink_to_fixed)
 from generator.generator_params import grid_params
 
 MEANING = {
@@ -52,9 +54,10 @@ def embedding_settings(ckpt: dict[str, Any], task_dbs: Sequence[str], probe: str
     elif (found := common_settings(p for p in task_dbs if Path(p).is_file())) is not None:
         settings, source = found, 'the --task_db sidecar'
     else:
-        settings, source = EmbeddingSettings(probe=probe), "the paper's (no sidecar recorded)"
-    if probe != settings.probe:
-        settings, source = replace(settings, probe=probe), source + f', probe {probe}'
+        settings = EmbeddingSettings(probe=(ckpt.get('config') or {}).get('PROBE', 'resnet18'))
+        source = "the paper's (no sidecar recorded), the checkpoint's PROBE"
+    if probe and probe != settings.probe:
+        settings, source = replace(settings, probe=probe), source + f', --probe {probe}'
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         settings, source = replace(settings, **given), source + f', overridden by {given}'
@@ -72,7 +75,11 @@ def task_embedding(args: argparse.Namespace, settings: EmbeddingSettings, in_dim
                 raise UserError(f'task {name!r} in {args.task_db} has a {vec.numel()}-dim embedding; '
                                 f'the controller takes {in_dim}')
             return name, vec, 'task DB'
-    (_, entry, used), = list(embed_named_datasets(
+    target_db: dict = {}
+    if args.write_task_db:  # refuse before minutes of embedding, not after
+        target_db = load_task_db(args.write_task_db) if Path(args.write_task_db).is_file() else {}
+        check_can_add(args.write_task_db, target_db, settings, [name], overwrite=True)
+    (_, entry, counts), = list(embed_named_datasets(
         settings, names=[args.dataset] if args.dataset else [],
         data_dirs=[f'{name}={args.data_dir}'] if args.data_dir else [], probe_weights=args.probe_weights,
         device=args.device))
@@ -81,11 +88,10 @@ def task_embedding(args: argparse.Namespace, settings: EmbeddingSettings, in_dim
         raise UserError(f'the {settings.probe} probe gives {vec.numel()}-dim embeddings, but the controller was '
                         f'trained on {in_dim}-dim task vectors: pass --probe matching its task DB')
     if args.write_task_db:
-        db = load_task_db(args.write_task_db) if Path(args.write_task_db).is_file() else {}
-        db[name] = entry
-        save_task_db(args.write_task_db, db)
-        write_settings(args.write_task_db, settings, {name: {'used_images': used}})
-    return name, vec, f'computed from {used} images'
+        target_db[name] = entry
+        write_settings(args.write_task_db, settings, {name: counts})
+        save_task_db(args.write_task_db, target_db)
+    return name, vec, f'computed from {counts["used_images"]} images'
 
 
 def predict(ckpt: dict[str, Any], vec: torch.Tensor, ckpt_path: str = '',
@@ -106,7 +112,7 @@ def predict(ckpt: dict[str, Any], vec: torch.Tensor, ckpt_path: str = '',
         tvecs = ckpt['train_vecs']
         sims = cosine_matrix(x, tvecs)[0]
         if 'best_fixed_index' in transfer:
-            pick, fb = shrink_to_fixed(pick, sims.max().float().view(1), int(transfer['best_fixed_index']),
+            pick, fb = shrink_to_fixed(pick, max_cosine(x, tvecs), int(transfer['best_fixed_index']),
                                        transfer.get('shrink_cos'))
             fell_back = bool(fb[0])
         sw = similarity_weighted_probs(tvecs, ensemble_head_probs(members, tvecs), x)
@@ -153,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument('--model', required=True, help='controller checkpoint (train_controller.py output)')
     p.add_argument('--task_db', nargs='*', default=[], help='task DB files to take the embedding from when present')
     p.add_argument('--write_task_db', default='', help='add a computed embedding to this task DB file')
-    p.add_argument('--probe', default='', help='probe for a new embedding (default: the checkpoint config PROBE)')
+    p.add_argument('--probe', default='', help="probe for a new embedding (default: the task DB's, else the checkpoint's PROBE)")
     p.add_argument('--probe_weights', default='', help='local ImageNet weights for the probe (resnet18)')
     p.add_argument('--input_size', type=int, default=None,
                    help="override the embedding's image size (default: the controller's task DB settings)")
@@ -176,8 +182,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ckpt = read_checkpoint(args.model)
     if 'in_dim' not in ckpt:
         raise UserError(f'{args.model!r} is not a checkpoint of this project (no in_dim/head_names)')
-    probe = args.probe or (ckpt.get('config') or {}).get('PROBE', 'resnet18')
-    settings, source = embedding_settings(ckpt, args.task_db, probe, {
+    settings, source = embedding_settings(ckpt, args.task_db, args.probe, {
         'input_size': args.input_size, 'fisher_samples': args.max_samples, 'max_images': args.max_images,
         'batch_size': args.batch_size})
     name, vec, origin = task_embedding(args, settings, ckpt['in_dim'])

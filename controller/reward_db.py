@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np
@@ -24,6 +26,12 @@ def load_reward_db(path: str | Path) -> dict[str, dict[str, float]]:
         raise UserError(f'reward DB {str(path)!r} is not valid JSON: {e}') from None
     if not isinstance(db, dict) or not all(isinstance(v, dict) for v in db.values()):
         raise UserError(f'reward DB {str(path)!r} must map task -> {{tuple_str: accuracy}}')
+    for task, row in db.items():
+        for setting, value in row.items():
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok or not 0.0 <= value <= 100.0:
+                raise UserError(f'reward DB {str(path)!r}: task {task!r} setting {setting!r} has reward {value!r}; '
+                                f'allowed: a finite accuracy in percent, 0 to 100')
     return db
 
 
@@ -53,7 +61,7 @@ def _rank(r: torch.Tensor) -> torch.Tensor:
     return (lt + (eq - 1) / 2) / max(r.shape[1] - 1, 1)
 
 
-REWARD_NORMALISERS = {'none': lambda r: r, 'zscore': _zscore, 'rank': _rank}
+REWARD_NORMALISERS = MappingProxyType({'none': lambda r: r, 'zscore': _zscore, 'rank': _rank})
 
 
 def normalise_rewards(rewards: torch.Tensor, mode: str) -> torch.Tensor:
@@ -63,9 +71,15 @@ def normalise_rewards(rewards: torch.Tensor, mode: str) -> torch.Tensor:
     return REWARD_NORMALISERS[mode](rewards)
 
 
-def table_fingerprint(tasks: Sequence[str], rewards: torch.Tensor) -> str:
-    """sha256 of the task names and their reward rows (to 1e-6, in task-name order): which table a result used."""
+def table_fingerprint(tasks: Sequence[str], rewards: torch.Tensor, vecs: torch.Tensor | None = None) -> str:
+    """sha256 of the task names, their reward rows and (optionally) their task vectors, in task-name order.
+
+    Rewards to 1e-6, vectors L2-normalised to 1e-6: which table (and embeddings) a result was measured on.
+    """
     order = sorted(range(len(tasks)), key=lambda i: tasks[i])
     h = hashlib.sha256(json.dumps([tasks[i] for i in order]).encode())
     h.update(np.round(rewards.double().cpu().numpy()[order], 6).astype('<f8').tobytes())
+    if vecs is not None:
+        unit = torch.nn.functional.normalize(vecs.double().cpu(), dim=1).numpy()[order]
+        h.update(np.round(unit, 6).astype('<f8').tobytes())
     return h.hexdigest()

@@ -20,6 +20,9 @@ import torch
 
 from common.errors import UserError
 from common.io import atomic_torch_save, load_tensors
+from controller.task_embedding import EmbeddingSettings, check_can_add, embed_named_datasets, write_settings
+from datasets import list_datasets
+from models.probes import PROBES
 
 TaskDB = dict[str, dict[str, torch.Tensor]]
 
@@ -78,8 +81,6 @@ def cosine_matrix(vecs: torch.Tensor, other: torch.Tensor | None = None) -> torc
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from controller.task_embedding import EmbeddingSettings, embed_named_datasets, read_settings, write_settings
-    from models.probes import PROBES
     p = argparse.ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
                                             'and write a task DB .pt file with its settings sidecar.')
     p.add_argument('--datasets', '--tasks', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
@@ -102,9 +103,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = p.parse_args(argv)
     if not args.datasets and not args.data_dirs:
         raise UserError('name at least one task with --datasets NAME ... or --data_dirs [NAME=]PATH ...')
-    for key in ('input_size', 'max_samples', 'classifier_samples', 'batch_size', 'classifier_epochs'):
-        if getattr(args, key) < 1:
-            raise UserError(f'--{key}={getattr(args, key)} must be >= 1')
+    known = list_datasets()
+    bad = [t for t in args.datasets if t not in known]
+    if bad:
+        raise UserError(f'unknown dataset(s) {bad}; allowed: {", ".join(known)}')
+    if args.max_images < 0:
+        raise UserError(f'--max_images={args.max_images} is invalid; allowed: 0 (all images) or >= 1')
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     settings = EmbeddingSettings(probe=args.probe, input_size=args.input_size, max_images=args.max_images or None,
@@ -112,19 +116,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                                  classifier_epochs=args.classifier_epochs, batch_size=args.batch_size, seed=args.seed)
     out = Path(args.output)
     db = load_task_db(out) if out.is_file() else {}
-    old = read_settings(out)
-    if db and old is not None and old != settings and not args.overwrite:
-        raise UserError(f'{out} was embedded with {old.as_dict()}; these settings differ ({settings.as_dict()}): '
-                        f'its vectors would not be comparable (use another --output, or --overwrite every task)')
+    names = list(args.datasets) + [d.partition('=')[0] if '=' in d else Path(d).name for d in args.data_dirs]
+    check_can_add(out, db, settings, names, args.overwrite)
     t0 = time.perf_counter()
-    for name, entry, used in embed_named_datasets(
+    for name, entry, counts in embed_named_datasets(
             settings, names=args.datasets, data_dirs=args.data_dirs, probe_weights=args.probe_weights,
             device=args.device, skip=set() if args.overwrite else set(db)):
         seconds = round(time.perf_counter() - t0, 1)
         db[name] = entry
+        # the sidecar first: a DB file never holds vectors its sidecar does not describe
+        write_settings(out, settings, {name: {**counts, 'seconds': seconds}})
         save_task_db(out, db)  # after every task, so an interrupted run keeps what it finished
-        write_settings(out, settings, {name: {'used_images': used, 'seconds': seconds}})
-        print(f'{name}: {entry["hessian"].numel()}-dim embedding from {used} images ({seconds} s) -> {out}', flush=True)
+        print(f'{name}: {entry["hessian"].numel()}-dim embedding from {counts["used_images"]} images '
+              f'({seconds} s) -> {out}', flush=True)
         t0 = time.perf_counter()
 
 

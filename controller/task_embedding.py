@@ -7,21 +7,23 @@ task DB builder to the controller checkpoint to ``predict.py``.
 from __future__ import annotations
 
 import json
+import platform
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
+import timm
 import torch
 from torch.utils.data import Dataset, Subset
 
 from common.errors import UserError
-from common.io import atomic_write_json
+from common.io import atomic_write_json, sidecar_path
 from controller.task2vec import Task2VecConfig, dataset_labels, task2vec
 from datasets import build_dataset
 from datasets.folder import build_image_folder
 from datasets.transforms import build_eval_transform
-from models.probes import ProbeNetwork, build_probe
+from models.probes import PROBES, ProbeNetwork, build_probe
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class EmbeddingSettings:
     batch_size: int = 64
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for key in ('input_size', 'fisher_samples', 'classifier_samples', 'classifier_epochs', 'batch_size'):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UserError(f'Task2Vec setting {key}={value!r} is invalid; allowed: an integer >= 1')
+        if self.max_images is not None and (isinstance(self.max_images, bool) or not isinstance(self.max_images, int)
+                                            or self.max_images < 1):
+            raise UserError(f'Task2Vec setting max_images={self.max_images!r} is invalid; allowed: an integer >= 1 '
+                            f'(or none for the whole train split)')
+        if self.probe not in PROBES:
+            raise UserError(f'Task2Vec setting probe={self.probe!r} is invalid; allowed: {sorted(PROBES)}')
+
     @classmethod
     def from_mapping(cls, meta: Mapping[str, Any]) -> 'EmbeddingSettings':
         """From a sidecar or checkpoint entry; keys it does not know are ignored."""
@@ -48,11 +62,6 @@ class EmbeddingSettings:
     def task2vec_config(self) -> Task2VecConfig:
         return Task2VecConfig(fisher_samples=self.fisher_samples, batch_size=self.batch_size,
                               classifier_epochs=self.classifier_epochs, classifier_samples=self.classifier_samples)
-
-
-def sidecar_path(task_db: str | Path) -> Path:
-    path = Path(task_db)
-    return path.with_name(path.stem + '.meta.json')
 
 
 def read_settings(task_db: str | Path) -> EmbeddingSettings | None:
@@ -78,6 +87,26 @@ def common_settings(task_dbs: Iterable[str | Path]) -> EmbeddingSettings | None:
     return next(iter(found.values()), None)
 
 
+def check_can_add(task_db: str | Path, present: Iterable[str], settings: EmbeddingSettings, adding: Iterable[str],
+                  overwrite: bool = False) -> None:
+    """Refuse to put vectors made with ``settings`` into a task DB whose other vectors were made differently.
+
+    ``present``: the tasks already in the file; ``adding``: those about to be (re)computed. A DB without
+    a sidecar (e.g. the paper's files) or with other settings only accepts a rewrite of all its tasks.
+    """
+    present, adding = set(present), set(adding)
+    kept = present - adding if overwrite else present
+    if not kept:
+        return
+    old = read_settings(task_db)
+    if old == settings:
+        return
+    what = 'records no settings (no sidecar)' if old is None else f'was embedded with {old.as_dict()}'
+    raise UserError(f'task DB {str(task_db)!r} {what}; these settings ({settings.as_dict()}) would make '
+                    f'vectors not comparable with its tasks {sorted(kept)}: use another output file, or '
+                    f'--overwrite all of them')
+
+
 def balanced_subset(labels: np.ndarray, max_images: int, seed: int) -> list[int]:
     """At most ``max_images`` indices, as equal per class as the class sizes allow, in a seeded random order."""
     rng = np.random.default_rng(seed)
@@ -94,7 +123,10 @@ def balanced_subset(labels: np.ndarray, max_images: int, seed: int) -> list[int]
 
 def embed_dataset(probe: ProbeNetwork, dataset: Dataset, settings: EmbeddingSettings,
                   device: torch.device | str = 'cpu', show_progress: bool = True) -> tuple[dict[str, torch.Tensor], int]:
-    """(``{'hessian', 'scale'}``, images used): Task2Vec of ``dataset`` (already at settings.input_size)."""
+    """(``{'hessian', 'scale'}``, images used): Task2Vec of ``dataset`` (already at settings.input_size).
+
+    ``max_images`` keeps a class-balanced seeded subset, in index order (all of a smaller dataset).
+    """
     num_classes = int(getattr(dataset, 'num_classes', 0) or 0) or None
     if settings.max_images is not None and len(dataset) > settings.max_images:
         dataset = Subset(dataset, balanced_subset(dataset_labels(dataset), settings.max_images, settings.seed))
@@ -105,8 +137,8 @@ def embed_dataset(probe: ProbeNetwork, dataset: Dataset, settings: EmbeddingSett
 
 def embed_named_datasets(settings: EmbeddingSettings, names: Sequence[str] = (), data_dirs: Sequence[str] = (),
                          probe_weights: str = '', device: str = '', skip: Iterable[str] = ()
-                         ) -> Iterator[tuple[str, dict[str, torch.Tensor], int]]:
-    """(name, embedding, images used) of registered datasets' train splits and ImageFolders (``[NAME=]PATH``)."""
+                         ) -> Iterator[tuple[str, dict[str, torch.Tensor], dict[str, int]]]:
+    """(name, embedding, image counts) of registered datasets' train splits and ImageFolders (``[NAME=]PATH``)."""
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     transform = build_eval_transform(input_size=settings.input_size)
     jobs = [(n, (lambda n=n: build_dataset(n, split='train', transform=transform))) for n in names]
@@ -124,14 +156,11 @@ def embed_named_datasets(settings: EmbeddingSettings, names: Sequence[str] = (),
         ds = make()
         net = net or build_probe(settings.probe, weights=probe_weights)
         entry, used = embed_dataset(net, ds, settings, dev)
-        yield name, entry, used
+        yield name, entry, {'train_images': len(ds), 'used_images': used}
 
 
 def write_settings(task_db: str | Path, settings: EmbeddingSettings, tasks_info: Mapping[str, Any]) -> Path:
     """Write (merge) the sidecar of ``task_db``: the settings, per-task image counts and timings, versions."""
-    import platform
-
-    import timm
     meta = sidecar_path(task_db)
     old: dict[str, Any] = {}
     if meta.is_file():

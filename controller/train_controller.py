@@ -38,10 +38,9 @@ from controller.task_db import load_task_db, task_vectors
 from controller.task_embedding import common_settings
 from controller.train import TrainHistory, member_seeds, new_member, train_controller_model
 from controller.transfer import ensemble_head_probs, max_cosine, member_key, method_name, recommended_picks
-from generator.generator_params import all_grid_params
+from generator.generator_params import grid_params
 
 log = logging.getLogger('controller')
-GRID = [gp.get_tuple_str() for gp in all_grid_params()]
 DEFAULT_YAML = Path(__file__).resolve().parents[1] / 'configs' / 'controller_default.yaml'
 
 
@@ -109,23 +108,34 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 
     seeds = member_seeds(cfg)
     seed = seeds[0]
+    loaded_transfer: dict[str, Any] = {}
     if cfg.MODEL_LOAD_PATH:
-        loaded = member_states(read_checkpoint(cfg.MODEL_LOAD_PATH))
+        ckpt = read_checkpoint(cfg.MODEL_LOAD_PATH)
+        loaded = member_states(ckpt)
+        if not cfg.EVAL_ONLY and len(loaded) != len(seeds):
+            raise UserError(f'MODEL_LOAD_PATH {cfg.MODEL_LOAD_PATH!r} holds {len(loaded)} member(s) but ENSEMBLE is '
+                            f'{cfg.ENSEMBLE}; set ENSEMBLE {len(loaded)} to continue training it')
         members = [new_member(cfg, train_vecs, seed) for _ in loaded]
         for m, state in zip(members, loaded):
             load_weights(m, state, cfg.MODEL_LOAD_PATH)
+        if cfg.EVAL_ONLY:  # the loaded weights were shaped by their own configuration
+            loaded_transfer = {k: v for k, v in (ckpt.get('transfer') or {}).items() if k in ('member_key', 'num_epochs')}
     elif cfg.EVAL_ONLY:
         raise UserError('EVAL_ONLY True needs MODEL_LOAD_PATH (a controller checkpoint)')
     else:
         members = [new_member(cfg, train_vecs, s) for s in seeds]
     model = members[0]
-    fixed_index = best_single_index(train_rewards)
-    transfer = {'best_fixed_index': fixed_index, 'best_fixed': GRID[fixed_index], 'shrink_cos': cfg.SHRINK_COS,
-                'ensemble': len(members), 'member_key': member_key(cfg), 'num_epochs': cfg.NUM_EPOCHS,
-                'table_fingerprint': table_fingerprint(cfg.TRAIN_TASKS, train_rewards),
-                'method': method_name(len(members), cfg.REWARD_NORM, cfg.SHRINK_COS)}
     settings = common_settings(p for p in cfg.TASK_DB_PATHS if Path(p).is_file())
-    transfer['task2vec'] = settings.as_dict() if settings is not None else None
+    if settings is not None and settings.probe != cfg.PROBE:
+        raise UserError(f'PROBE={cfg.PROBE!r} but the task DB {list(cfg.TASK_DB_PATHS)} was embedded with '
+                        f'{settings.probe!r} (its sidecar); set PROBE {settings.probe}')
+    fixed_index = best_single_index(train_rewards)
+    transfer = {'best_fixed_index': fixed_index, 'best_fixed': grid_params(fixed_index).get_tuple_str(),
+                'shrink_cos': cfg.SHRINK_COS, 'ensemble': len(members), 'member_key': member_key(cfg),
+                'num_epochs': cfg.NUM_EPOCHS, 'reward_norm': cfg.REWARD_NORM,
+                'table_fingerprint': table_fingerprint(cfg.TRAIN_TASKS, train_rewards, train_vecs),
+                'method': method_name(len(members), cfg.REWARD_NORM, cfg.SHRINK_COS),
+                'task2vec': settings.as_dict() if settings is not None else None, **loaded_transfer}
 
     tracker = None
     if not debug:
@@ -139,8 +149,10 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
             suffix = f'_member{k}' if len(members) > 1 else ''
 
             def checkpoint_fn(epoch: int, mm: ControllerModel, suffix: str = suffix) -> None:
+                one = {**transfer, 'ensemble': 1, 'num_epochs': epoch + 1,
+                       'method': method_name(1, cfg.REWARD_NORM, cfg.SHRINK_COS)}
                 save_checkpoint(save_dir / f'checkpoint_epoch_{epoch:04d}{suffix}.pth.tar', mm, epoch + 1,
-                                config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs, transfer)
+                                config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs, one)
             if len(members) > 1:
                 log.info(f'ensemble member {k + 1}/{len(members)} (seed {s})')
             h = train_controller_model(m, cfg, train_vecs, train_rewards, seed=s, device=device,
@@ -169,7 +181,7 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
             test_res['dist_weighted_avg_reward'] = float(test_rewards[torch.arange(len(idx)), idx].mean())
     picks, fell_back = recommended_picks(test_probs, codec, max_cosine(test_vecs, train_vecs), fixed_index,
                                          cfg.SHRINK_COS)
-    test_res['recommended_preds'] = dict(zip(cfg.TEST_TASKS, [GRID[int(i)] for i in picks]))
+    test_res['recommended_preds'] = dict(zip(cfg.TEST_TASKS, [grid_params(int(i)).get_tuple_str() for i in picks]))
     test_res['recommended_is_fixed'] = dict(zip(cfg.TEST_TASKS, fell_back.tolist()))
     if test_rewards is not None and cfg.TEST_TASKS:
         test_res['recommended_avg_reward'] = float(test_rewards[torch.arange(len(picks)), picks].mean())

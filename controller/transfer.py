@@ -9,6 +9,8 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from common.errors import UserError
+from controller.config import config_to_dict
 from controller.evaluate import head_probs
 from controller.model import ControllerModel
 from controller.policy import SettingCodec
@@ -59,7 +61,7 @@ _NOT_LEARNING = ('SEED', 'TASK_DB_PATHS', 'REWARD_DB_PATH', 'SAVE_DIR', 'MODEL_L
 
 def member_key(cfg: Mapping[str, Any]) -> str:
     """A short hash of the configuration keys that shape one trained member (matches benchmark rows)."""
-    keys = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in cfg.items() if k not in _NOT_LEARNING}
+    keys = {k: v for k, v in config_to_dict(cfg).items() if k not in _NOT_LEARNING}
     return hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -70,17 +72,24 @@ DEFAULT_REPORTS = tuple(Path(__file__).resolve().parents[1] / 'docs' / f'control
 def loo_measurement(transfer: Mapping[str, Any], reports: Sequence[str | Path] = DEFAULT_REPORTS) -> dict | None:
     """The leave-one-task-out figure of this configuration on this reward table, from benchmark results.
 
-    A row matches when the report was measured on the same table (fingerprint), with members of the
-    same configuration (member key, epochs), the same ensemble size and gate. None when no report has it.
+    A row matches when the report was measured on the same table and task vectors (fingerprint), with
+    members of the same configuration (member key, epochs), the same ensemble size and gate. None when
+    no report has it. The default reports may be absent; a report named explicitly must exist and be one.
     """
     for path in reports:
         path = Path(path)
         if not path.is_file():
-            continue
+            if path in DEFAULT_REPORTS:
+                continue
+            raise UserError(f'transfer report {str(path)!r} does not exist (bench/controller_transfer.py writes '
+                            f'transfer.json)')
         try:
             report = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            continue
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise UserError(f'transfer report {str(path)!r} is not valid JSON: {e}') from None
+        if not (isinstance(report, dict) and isinstance(report.get('rows'), dict)
+                and report.get('best_fixed_rule') in report['rows']):
+            raise UserError(f'transfer report {str(path)!r} is not a bench/controller_transfer.py transfer.json')
         if report.get('table_fingerprint') != transfer.get('table_fingerprint'):
             continue
         best = report['rows'][report['best_fixed_rule']]

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from common.errors import UserError
-from common.io import atomic_write_json
+from common.io import atomic_write_json, sidecar_path
 from generator.generator_params import GRID_FIELDS, GenParams, grid_params
 
 log = logging.getLogger('reward_db')
@@ -349,11 +349,6 @@ class SettingRunner:
 
 
 # -- the table on disk ---------------------------------------------------------------------------------
-
-def sidecar_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.stem + '.meta.json')
-
 
 def _read_json(path: Path) -> dict:
     try:

@@ -21,15 +21,15 @@ from typing import Sequence
 
 from controller import task_db
 from controller_db.build_reward_db import DEFAULT_TASKS
-PROJECT_SETTINGS = ['--output', 'task_db/efficientnet_lite0_8_tasks.pt', '--probe', 'efficientnet_lite0',
+PROJECT_SETTINGS = ('--output', 'task_db/efficientnet_lite0_8_tasks.pt', '--probe', 'efficientnet_lite0',
                     '--input_size', '112', '--max_images', '700', '--fisher_samples', '512',
-                    '--classifier_samples', '2000']
+                    '--classifier_samples', '2000', '--device', 'cpu')
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(argv if argv is not None else sys.argv[1:])
     tasks = [] if any(a in ('--tasks', '--datasets', '--data_dirs') for a in argv) else ['--tasks', *DEFAULT_TASKS]
-    task_db.main(PROJECT_SETTINGS + tasks + argv)
+    task_db.main([*PROJECT_SETTINGS, *tasks, *argv])
 
 
 if __name__ == '__main__':

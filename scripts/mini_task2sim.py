@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from common.errors import UserError
+from common.io import sidecar_path
 from generator.generator_params import GRID_FIELDS, GenParams, all_grid_params
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ def load_table(path: str | Path = REWARD_DB) -> tuple[dict[str, dict[str, float]
     path = Path(path)
     if not path.is_file():
         raise UserError(f'reward table {path} does not exist; build it with python controller_db/build_reward_db.py')
-    meta_path = path.with_name(path.stem + '.meta.json')
+    meta_path = sidecar_path(path)
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     return json.loads(path.read_text()), meta
 

@@ -125,5 +125,14 @@ def test_predict_embeds_a_new_task_with_the_task_dbs_settings(tmp_path, capsys):
     assert pred['nearest_seen_tasks'][0] == ('Digits0to4', pytest.approx(1.0))
     # a DB file embedded with other settings refuses to mix
     from common.errors import UserError
-    with pytest.raises(UserError, match='these settings differ'):
+    with pytest.raises(UserError, match='would make vectors not comparable'):
         task_db_main(['--tasks', 'MNIST0to4', '--output', str(tdb), '--input_size', '48'])
+    with pytest.raises(UserError, match='would make vectors not comparable'):   # a partial --overwrite too
+        task_db_main(['--tasks', 'Digits0to4', '--output', str(tdb), '--input_size', '48', '--overwrite'])
+    untracked = save_task_db(tmp_path / 'nosidecar.pt', load_task_db(tdb))      # e.g. the paper's files
+    with pytest.raises(UserError, match='records no settings'):
+        predict_main(['--dataset', 'MNIST0to4', '--model', str(tmp_path / 'c' / 'checkpoint.pth.tar'),
+                      '--write_task_db', str(untracked)])
+    with pytest.raises(UserError, match="unknown dataset.*'Nope'"):
+        task_db_main(['--tasks', 'Digits0to4', 'Nope', '--output', str(tmp_path / 'x.pt')])
+    assert not (tmp_path / 'x.pt').exists()

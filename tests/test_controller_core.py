@@ -122,6 +122,10 @@ def test_training_finds_the_best_setting_of_each_task():
     assert pred == [best[t] for t in names]
     assert hist.greedy_reward[-1] == pytest.approx(41.0)
     assert len(hist.loss) == 1000 and hist.lr[0] == pytest.approx(1e-6)
+    # the original's timm 0.4.12 StepLRScheduler counts the decay from epoch 0 (no warm-up prefix):
+    # step(500) at the end of epoch 500 drops the LR x0.1, so epoch 501 is the first at 1e-4
+    assert hist.lr[51] == pytest.approx(1e-3) and hist.lr[500] == pytest.approx(1e-3)
+    assert hist.lr[501] == pytest.approx(1e-4) and hist.lr[-1] == pytest.approx(1e-4)
 
 
 def test_training_is_deterministic_for_a_seed():

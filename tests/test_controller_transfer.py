@@ -128,3 +128,13 @@ def test_benchmark_user_errors_are_one_line(tmp_path):
         bench_main(['--reward_db', str(rdb), '--task_db', str(tdb), '--candidates', 'nope', '--out', str(tmp_path / 'o')])
     with pytest.raises(UserError, match='--reward_db and --task_db'):
         bench_main(['--out', str(tmp_path / 'o')])
+
+
+@pytest.mark.parametrize('bad', ['NaN', 'Infinity', '"abc"', '-1.0', '100.5', 'true', 'null'])
+def test_reward_tables_with_a_non_accuracy_are_refused_naming_task_and_setting(tmp_path, bad):
+    from common.errors import UserError
+    from controller.reward_db import load_reward_db
+    p = tmp_path / 'r.json'
+    p.write_text('{"taskA": {"%s": 12.5, "%s": %s}}' % (GRID[0], GRID[1], bad))
+    with pytest.raises(UserError, match=f"task 'taskA' setting '{GRID[1]}' has reward .*0 to 100"):
+        load_reward_db(p)
