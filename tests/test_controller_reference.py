@@ -53,10 +53,17 @@ def test_default_config_learns_per_task_settings(tmp_path, capsys):
                 'TASK_DB_PATHS', f'["{REF / "resnet18_imagenet_12_seen_tasks.pt"}", '
                                  f'"{REF / "resnet18_imagenet_8_unseen_tasks.pt"}"]',
                 'REWARD_DB_PATH', str(REF / 'reward_db_seen.json'), 'SAVE_DIR', str(tmp_path),
-                'NUM_EPOCHS', '300', 'LR_DECAY_EPOCH', '150', 'USE_PBAR', 'False', 'SEED', '1', 'SAVE_PLOTS', 'False'])
+                'NUM_EPOCHS', '300', 'LR_DECAY_EPOCH', '150', 'USE_PBAR', 'False', 'SEED', '1', 'SAVE_PLOTS', 'False',
+                'ENSEMBLE', '1'])
     out = capsys.readouterr().out
     assert 'rewards NOT in the reward DB' in out
     assert res['train']['avg_reward'] > 30.5 and res['train']['num_distinct_preds'] >= 6
     assert res['test']['has_rewards'] is False
     preds = json.loads((tmp_path / 'final_test_preds.json').read_text())
     assert sorted(preds) == sorted(UNSEEN_TASKS)
+    # the gate: unseen tasks without a seen task at cosine >= SHRINK_COS get the best single setting
+    near = {'PacsS', 'AID', 'ChestXPneumonia'}   # their nearest seen tasks are at 0.970, 0.975, 0.983
+    assert res['config']['SHRINK_COS'] == 0.96
+    assert {t for t, fixed in res['test']['recommended_is_fixed'].items() if not fixed} == near
+    assert all(preds[t] == '1_1_1_1_1_1_0_0_1' for t in UNSEEN_TASKS if t not in near)
+    assert all(preds[t] == res['test']['preds'][t] for t in near)
