@@ -44,7 +44,7 @@ from controller.policy import SettingCodec
 from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import cosine_matrix, load_task_db, task_vectors
 from controller.train import member_seeds, new_member, train_controller_model
-from controller.transfer import member_key, shrink_to_fixed
+from controller.transfer import member_key, resolve_shrink_cos, shrink_to_fixed
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
@@ -64,7 +64,7 @@ CANDIDATES: Mapping[str, tuple[str, tuple[Any, ...]]] = MappingProxyType({
     'fit-center': ('configs/controller_original.yaml', _FIT + ('INPUT_NORM', 'center')),
     'default': ('configs/controller_default.yaml', ()),
 })
-GATES = (0.9, 0.95, 0.96, 0.97, 0.98, 1.01)  # SHRINK_COS values tried on every candidate's ensemble (1.01: always fixed)
+GATES = (0.9, 0.95, 0.96, 0.97, 0.98, 1.01, 'auto')  # SHRINK_COS values tried on every ensemble (1.01: always fixed)
 
 
 @dataclass(frozen=True)
@@ -222,13 +222,15 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
         rows[f'{cand} ×{ens} similarity-weighted readout'] = {**_summary(arr, tasks), 'kind': 'controller readout',
                                                             'candidate': cand, 'ensemble': ens}
         for ens, gate in ((e, g) for e in ensembles for g in GATES):
-            def gated(b: int, t: str, s: int, ens: int = ens, gate: float = gate) -> int:
+            def gated(b: int, t: str, s: int, ens: int = ens, gate: float | str = gate) -> int:
                 rest = [j for j in range(len(tasks)) if j != b]
                 idx = codec.to_index(probs_of(t, s, ens, final).argmax(-1)).view(1)
                 fixed = fixed_rules.best_single_index(rewards[rest])
-                return int(shrink_to_fixed(idx, sim[b, rest].max().view(1), fixed, gate)[0][0])
+                cos = resolve_shrink_cos(gate, vecs[rest], rewards[rest])   # 'auto' sees the training tasks only
+                return int(shrink_to_fixed(idx, sim[b, rest].max().view(1), fixed, cos)[0][0])
             arr, _ = score(gated)
-            label = 'always fixed' if gate > 1 else f'fixed below cos {gate:g}'
+            label = ('auto gate' if gate == 'auto'
+                     else 'always fixed' if gate > 1 else f'fixed below cos {gate:g}')
             rows[f'{cand} ×{ens}, {label}'] = {**_summary(arr, tasks), 'kind': 'controller + gate',
                                                'candidate': cand, 'ensemble': ens, 'shrink_cos': gate,
                                                'epoch': int(final), 'member_key': first['member_key']}

@@ -64,7 +64,8 @@ _DEFAULTS: dict[str, Any] = {
     'REWARD_NORM': 'none',        # none | zscore | rank: per-task normalisation of the rewards REINFORCE sees
     'ENSEMBLE': 1,                # members trained with seeds SEED, SEED+1, ...; their head probabilities are averaged
     'SHRINK_COS': None,           # a new task whose largest cosine to a training task is below this gets the
-                                  # training tasks' best single setting instead of the controller's pick (None: never)
+                                  # training tasks' best single setting instead of the controller's pick (None:
+                                  # never; auto: the largest cosine between two training tasks)
     'SAVE_PLOTS': True,
     'LOG_INTERVAL': 100,          # epochs between progress lines in --debug logs
 }
@@ -81,7 +82,11 @@ class ControllerConfig(CfgNode):
         super().__init__(values)
         if config_yaml:
             merge_yaml(self, config_yaml)
-        merge_overrides(self, list(config_override))
+        overrides = list(config_override)
+        for key in overrides[0::2]:   # keys without a typed default take any type, also after the YAML set one
+            if _DEFAULTS.get(str(key), 0) is None:
+                self[str(key)] = None
+        merge_overrides(self, overrides)
         validate(self)
         self.freeze()
 
@@ -94,10 +99,10 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'INPUT_NORM={cfg.INPUT_NORM!r} is invalid; allowed: {list(INPUT_NORMS)}')
     if cfg.REWARD_NORM not in REWARD_NORMS:
         raise UserError(f'REWARD_NORM={cfg.REWARD_NORM!r} is invalid; allowed: {list(REWARD_NORMS)}')
-    if cfg.SHRINK_COS is not None and (isinstance(cfg.SHRINK_COS, bool) or not isinstance(cfg.SHRINK_COS, (int, float))):
-        raise UserError(f'SHRINK_COS={cfg.SHRINK_COS!r} is invalid; allowed: None or a cosine in [-1, 1.01]')
-    if cfg.SHRINK_COS is not None and not -1.0 <= cfg.SHRINK_COS <= 1.01:
-        raise UserError(f'SHRINK_COS={cfg.SHRINK_COS} is invalid; allowed: None or a cosine in [-1, 1.01]')
+    shrink = cfg.SHRINK_COS
+    if shrink is not None and shrink != 'auto' and (isinstance(shrink, bool) or not isinstance(shrink, (int, float))
+                                                    or not -1.0 <= shrink <= 1.01):
+        raise UserError(f'SHRINK_COS={shrink!r} is invalid; allowed: None, auto, or a cosine in [-1, 1.01]')
     bad = [p for p in cfg.CONT_OUT_PARAMS if p not in GRID_FIELDS]
     if bad or not cfg.CONT_OUT_PARAMS:
         raise UserError(f'CONT_OUT_PARAMS has invalid entries {bad or cfg.CONT_OUT_PARAMS}; '

@@ -37,7 +37,8 @@ from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import load_task_db, task_vectors
 from controller.task_embedding import common_settings
 from controller.train import TrainHistory, member_seeds, new_member, train_controller_model
-from controller.transfer import ensemble_head_probs, max_cosine, member_key, method_name, recommended_picks
+from controller.transfer import (ensemble_head_probs, max_cosine, member_key, method_name, recommended_picks,
+                                 resolve_shrink_cos)
 from generator.generator_params import grid_params
 
 log = logging.getLogger('controller')
@@ -130,11 +131,13 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
         raise UserError(f'PROBE={cfg.PROBE!r} but the task DB {list(cfg.TASK_DB_PATHS)} was embedded with '
                         f'{settings.probe!r} (its sidecar); set PROBE {settings.probe}')
     fixed_index = best_single_index(train_rewards)
+    shrink_cos = resolve_shrink_cos(cfg.SHRINK_COS, train_vecs, train_rewards)
     transfer = {'best_fixed_index': fixed_index, 'best_fixed': grid_params(fixed_index).get_tuple_str(),
-                'shrink_cos': cfg.SHRINK_COS, 'ensemble': len(members), 'member_key': member_key(cfg),
+                'shrink_cos': shrink_cos, 'shrink_rule': cfg.SHRINK_COS, 'ensemble': len(members),
+                'member_key': member_key(cfg),
                 'num_epochs': cfg.NUM_EPOCHS, 'reward_norm': cfg.REWARD_NORM,
                 'table_fingerprint': table_fingerprint(cfg.TRAIN_TASKS, train_rewards, train_vecs),
-                'method': method_name(len(members), cfg.REWARD_NORM, cfg.SHRINK_COS),
+                'method': method_name(len(members), cfg.REWARD_NORM, cfg.SHRINK_COS, shrink_cos),
                 'task2vec': settings.as_dict() if settings is not None else None, **loaded_transfer}
 
     tracker = None
@@ -150,7 +153,7 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 
             def checkpoint_fn(epoch: int, mm: ControllerModel, suffix: str = suffix) -> None:
                 one = {**transfer, 'ensemble': 1, 'num_epochs': epoch + 1,
-                       'method': method_name(1, cfg.REWARD_NORM, cfg.SHRINK_COS)}
+                       'method': method_name(1, cfg.REWARD_NORM, cfg.SHRINK_COS, shrink_cos)}
                 save_checkpoint(save_dir / f'checkpoint_epoch_{epoch:04d}{suffix}.pth.tar', mm, epoch + 1,
                                 config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs, one)
             if len(members) > 1:
@@ -180,7 +183,7 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
             idx = codec.to_index(dw.argmax(-1))
             test_res['dist_weighted_avg_reward'] = float(test_rewards[torch.arange(len(idx)), idx].mean())
     picks, fell_back = recommended_picks(test_probs, codec, max_cosine(test_vecs, train_vecs), fixed_index,
-                                         cfg.SHRINK_COS)
+                                         shrink_cos)
     test_res['recommended_preds'] = dict(zip(cfg.TEST_TASKS, [grid_params(int(i)).get_tuple_str() for i in picks]))
     test_res['recommended_is_fixed'] = dict(zip(cfg.TEST_TASKS, fell_back.tolist()))
     if test_rewards is not None and cfg.TEST_TASKS:

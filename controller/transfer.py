@@ -36,19 +36,41 @@ def shrink_to_fixed(index: torch.Tensor, max_cos: torch.Tensor, fixed_index: int
     return torch.where(fell_back, torch.full_like(index, fixed_index), index), fell_back
 
 
+def resolve_shrink_cos(setting: float | str | None, train_vecs: torch.Tensor,
+                       train_rewards: torch.Tensor | None = None) -> float | None:
+    """The gate's cosine: a number as given; ``auto`` = the largest cosine between two training tasks
+    whose best settings differ.
+
+    With ``auto`` the controller's pick is used only for a task closer to a training task than any two
+    training tasks that disagree on their best setting: above that similarity, the training data never
+    showed neighbours wanting different settings. Without such a pair: always the controller.
+    """
+    if setting != 'auto':
+        return None if setting is None else float(setting)
+    if train_rewards is None:
+        raise ValueError('SHRINK_COS auto needs the training rewards')
+    best = train_rewards.argmax(1)
+    sim = cosine_matrix(train_vecs).masked_fill(best.unsqueeze(0) == best.unsqueeze(1), -2.0)
+    return float(sim.max()) if len(train_vecs) > 1 and float(sim.max()) > -2.0 else -1.0
+
+
 def recommended_picks(probs: torch.Tensor, codec: SettingCodec, max_cos: torch.Tensor, fixed_index: int,
                       shrink_cos: float | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Grid indices of the recommended settings and which of them are the fixed fallback."""
     return shrink_to_fixed(codec.to_index(probs.argmax(-1)), max_cos, fixed_index, shrink_cos)
 
 
-def method_name(ensemble: int, reward_norm: str, shrink_cos: float | None) -> str:
-    """A one-line description of what a configuration recommends."""
+def method_name(ensemble: int, reward_norm: str, shrink: float | str | None, shrink_cos: float | None = None) -> str:
+    """A one-line description of what a configuration recommends (``shrink``: the SHRINK_COS setting)."""
     name = f'controller argmax ({"single model" if ensemble == 1 else f"ensemble of {ensemble}"}'
     name += f', rewards {reward_norm})' if reward_norm != 'none' else ')'
-    if shrink_cos is not None:
-        name += (f', best fixed setting when no training task has cosine >= {shrink_cos:g}'
-                 if shrink_cos <= 1.0 else ', always the best fixed setting')
+    if shrink == 'auto':
+        name += (', best fixed setting unless a training task is closer than any two training tasks with '
+                 'different best settings'
+                 + (f' (cosine >= {shrink_cos:.3f})' if shrink_cos is not None else ''))
+    elif shrink is not None:
+        name += (f', best fixed setting when no training task has cosine >= {float(shrink):g}'
+                 if float(shrink) <= 1.0 else ', always the best fixed setting')
     return name
 
 
@@ -95,7 +117,7 @@ def loo_measurement(transfer: Mapping[str, Any], reports: Sequence[str | Path] =
         best = report['rows'][report['best_fixed_rule']]
         for name, row in report['rows'].items():
             if (row.get('member_key') == transfer.get('member_key') and row.get('ensemble') == transfer.get('ensemble')
-                    and row.get('shrink_cos') == transfer.get('shrink_cos')
+                    and row.get('shrink_cos') == transfer.get('shrink_rule', transfer.get('shrink_cos'))
                     and row.get('epoch') == transfer.get('num_epochs')):
                 return {'report': path.name, 'row': name, 'mean': row['mean'], 'sd': row['sd'],
                         'best_fixed_rule': report['best_fixed_rule'], 'best_fixed_mean': best['mean'],

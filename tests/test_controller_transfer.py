@@ -138,3 +138,17 @@ def test_reward_tables_with_a_non_accuracy_are_refused_naming_task_and_setting(t
     p.write_text('{"taskA": {"%s": 12.5, "%s": %s}}' % (GRID[0], GRID[1], bad))
     with pytest.raises(UserError, match=f"task 'taskA' setting '{GRID[1]}' has reward .*0 to 100"):
         load_reward_db(p)
+
+
+def test_auto_gate_is_the_closest_pair_of_training_tasks_with_different_best_settings():
+    from controller.transfer import resolve_shrink_cos
+    vecs = torch.tensor([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0], [0.1, 1.0]])
+    rewards = torch.zeros(4, 256, dtype=torch.float64)
+    rewards[0, 5] = rewards[1, 5] = 1.0          # tasks 0 and 1 (cosine 0.995) share their best
+    rewards[2, 7] = rewards[3, 9] = 1.0          # tasks 2 and 3 (cosine 0.995) do not
+    got = resolve_shrink_cos('auto', vecs, rewards)
+    assert got == pytest.approx(float(torch.nn.functional.cosine_similarity(vecs[2], vecs[3], dim=0)), abs=1e-6)
+    rewards[3] = rewards[2]                      # now every close pair agrees: the largest disagreeing pair
+    assert resolve_shrink_cos('auto', vecs, rewards) == pytest.approx(
+        float(torch.nn.functional.cosine_similarity(vecs[1], vecs[3], dim=0)), abs=1e-6)
+    assert resolve_shrink_cos(0.9, vecs, rewards) == 0.9 and resolve_shrink_cos(None, vecs, rewards) is None
