@@ -2,7 +2,7 @@
 
     python bench/controller_transfer.py --table paper --out bench_out/transfer_paper      # 12 seen tasks
     python bench/controller_transfer.py --table own --out bench_out/transfer_own          # this project's 8
-    python bench/controller_transfer.py --reward_db R.json --task_db T.pt --candidates fit original
+    python bench/controller_transfer.py --reward_db R.json --task_db T.pt --candidates fit original --out OUT
 
 Every task is held out once; each controller candidate is trained on the others and its pick for the
 held-out task is scored from the table. Seed s of an ensemble of E uses members s..s+E-1, exactly as
@@ -323,7 +323,7 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
     atomic_write_json(out / 'transfer.json', result)
     atomic_write_text(out / 'transfer.md', format_markdown(rows, tasks, best_fixed) + '\n')
     plot(out / 'transfer.png', rows, best_fixed, title)
-    print(f'wrote {out / "transfer.json"} and {out / "transfer.png"}')
+    print(f'wrote {out / "transfer.json"}, {out / "transfer.md"} and {out / "transfer.png"}')
     return result
 
 
@@ -333,14 +333,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument('--reward_db', default='', help='reward DB JSON (instead of --table)')
     p.add_argument('--task_db', nargs='*', default=[], help='task DB files (instead of --table)')
     p.add_argument('--tasks', nargs='*', default=[], help='tasks to use (default: every task in both DBs)')
-    p.add_argument('--candidates', nargs='*', default=list(CANDIDATES), help=f'of {sorted(CANDIDATES)}')
+    p.add_argument('--candidates', nargs='*', default=['original', 'fit', 'fit-zscore'], help=f'of {sorted(CANDIDATES)}')
     p.add_argument('--seeds', type=int, nargs=2, default=[1, 5], metavar=('FIRST', 'LAST'))
-    p.add_argument('--ensembles', type=int, nargs='*', default=[1, 5], help='ensemble sizes to score')
+    p.add_argument('--ensembles', type=int, nargs='*', default=[1, 3], help='ensemble sizes to score')
     p.add_argument('--snapshots', type=int, nargs='*', default=[250, 500],
                    help='also score the picks at these epochs (early stopping); the final epoch always')
     p.add_argument('--epochs', type=int, default=0, help='override NUM_EPOCHS of every candidate (0: keep)')
     p.add_argument('--workers', type=int, default=2)
-    p.add_argument('--out', required=True, help='output folder (transfer.json, transfer.png, units/)')
+    p.add_argument('--out', required=True, help='output folder (transfer.json, transfer.md, transfer.png, units/)')
     args = p.parse_args(argv)
     if args.table:
         task_dbs, reward_db = TABLES[args.table]

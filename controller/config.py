@@ -65,7 +65,8 @@ _DEFAULTS: dict[str, Any] = {
     'ENSEMBLE': 1,                # members trained with seeds SEED, SEED+1, ...; their head probabilities are averaged
     'SHRINK_COS': None,           # a new task whose largest cosine to a training task is below this gets the
                                   # training tasks' best single setting instead of the controller's pick (None:
-                                  # never; auto: the largest cosine between two training tasks)
+                                  # never; auto: the largest cosine between two training tasks whose
+                                  # best settings differ)
     'SAVE_PLOTS': True,
     'LOG_INTERVAL': 100,          # epochs between progress lines in --debug logs
 }

@@ -1,11 +1,12 @@
 """Predict simulation settings (GenParams) for a new downstream task with a trained controller.
 
-    python controller/predict.py --dataset Digits --model expts/controller/checkpoint.pth.tar
+    python controller/predict.py --dataset Digits --model expts/controller_default/checkpoint.pth.tar
     python controller/predict.py --data_dir /data/my_task/train --model CKPT --generate synth/ --num_imgs 2000
     python controller/predict.py --dataset CUB --task_db task_db/resnet18_imagenet_8_unseen_tasks.pt --model CKPT
 
 The task's Task2Vec embedding is taken from ``--task_db`` when the task is there, otherwise computed
-with the controller's probe (the one that made its training task DB; checkpoint config PROBE).
+with the Task2Vec settings of the controller's task DB (recorded in the checkpoint from the DB's
+sidecar), so that it is comparable with the vectors the controller learned from.
 """
 from __future__ import annotations
 
