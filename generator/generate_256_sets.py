@@ -3,8 +3,9 @@
 Set i (0..255) has 8 bits, MSB first: pose_rot, pose_scale, lighting_intensity, lighting_color,
 lighting_dir, blur, backgr, materials (materials = 2*bit + 1); pose_cam = 0.
 ``--start_idx/--end_idx`` pick a range of set indices; ``--num_nodes/--idx`` split that range into
-contiguous chunks and run chunk ``idx`` (as the original); ``--workers`` and ``--submitit`` then
-shard the chosen sets' images.
+contiguous chunks of ceil(n / num_nodes) sets and run chunk ``idx`` (the original's rule; its default
+of 5 nodes made a plain run render only sets 0-51, here the default is 1 node: all of them);
+``--workers`` and ``--submitit`` then shard the chosen sets' images.
 
     python generator/generate_256_sets.py --root_dir out/sets --num_imgs 40000
     python generator/generate_256_sets.py --root_dir out/sets --num_nodes 8 --idx $SLURM_ARRAY_TASK_ID
@@ -25,10 +26,16 @@ from generator.launch import add_generation_args, generate_and_print
 
 
 def node_chunk(start: int, end: int, num_nodes: int, idx: int) -> range:
-    """Contiguous chunk ``idx`` of ``num_nodes`` near-equal chunks of ``range(start, end)``."""
+    """Chunk ``idx`` of ``range(start, end)`` cut into pieces of ceil(n / num_nodes), as the original.
+
+    The original's rule: node ``idx`` takes ``[idx * c, min(n, (idx + 1) * c))`` with
+    ``c = ceil(n / num_nodes)``, so 256 sets over 5 nodes are [0, 52) ... [208, 256) and trailing
+    nodes can get less, or nothing (e.g. 5 sets over 4 nodes: 2, 2, 1, 0).
+    """
     n = end - start
-    lo = start + (n * idx) // num_nodes
-    hi = start + (n * (idx + 1)) // num_nodes
+    size = -(-n // num_nodes)
+    lo = start + min(n, idx * size)
+    hi = start + min(n, (idx + 1) * size)
     return range(lo, hi)
 
 

@@ -32,9 +32,14 @@ def common(tmp_path, objects, n=16):
             '--tdw_objects', objects, '--size', 32, '--no_progress']
 
 
-def test_node_chunks_cover_the_range_once():
+def test_node_chunks_cover_the_range_once_with_the_originals_ceiling_rule():
     chunks = [list(node_chunk(0, 256, 7, i)) for i in range(7)]
-    assert sum(chunks, []) == list(range(256)) and {len(c) for c in chunks} <= {36, 37}
+    assert sum(chunks, []) == list(range(256)) and [len(c) for c in chunks] == [37] * 6 + [34]
+    # the original's 5 nodes: [0, 52), [52, 104), ..., [208, 256)
+    assert [(c.start, c.stop) for c in (node_chunk(0, 256, 5, i) for i in range(5))] == \
+        [(0, 52), (52, 104), (104, 156), (156, 208), (208, 256)]
+    assert [len(node_chunk(10, 15, 4, i)) for i in range(4)] == [2, 2, 1, 0]   # a trailing node can be idle
+    assert list(node_chunk(64, 128, 4, 2)) == list(range(96, 112))
     assert [p.get_tuple_str() for p in selected_params(254, 256, 1, 0)] == ['1_1_1_1_1_1_0_1_1',
                                                                            '1_1_1_1_1_3_0_1_1']
 
