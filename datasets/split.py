@@ -43,12 +43,45 @@ def carve_positions(n: int, frac: float, seed: int = 0) -> tuple[np.ndarray, np.
     return np.asarray(order[:cut], dtype=np.int64), np.asarray(order[cut:], dtype=np.int64)
 
 
-def carve_train_val(dataset, frac: float, seed: int = 0):
+DATA_DIR_SPLIT_SEED = 44  # the original's np.random.seed(44) for SPLIT_FRAC with DATA_DIR
+
+
+def carve_positions_per_class(targets: Sequence[int], frac: float,
+                              seed: int = DATA_DIR_SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """The original's SPLIT_FRAC split of a DATA_DIR train folder: per class, in class order 0..C-1.
+
+    One RandomState(seed) permutes each class's positions in turn; the first int(frac * n) of each
+    class are train, the rest validation; both are concatenated class by class.
+    """
+    if not 0.0 < float(frac) < 1.0:
+        raise UserError(f'SPLIT_FRAC must be a fraction strictly between 0 and 1, got {frac!r}')
+    targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+    rng = np.random.RandomState(seed)
+    positions = np.arange(len(targets))
+    train, val = [], []
+    for c in range(int(targets.max()) + 1 if len(targets) else 0):
+        perm = rng.permutation(positions[targets == c])
+        cut = int(frac * len(perm))
+        train.append(perm[:cut])
+        val.append(perm[cut:])
+    cat = (lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64))
+    return cat(train), cat(val)
+
+
+def carve_train_val(dataset, frac: float, seed: int = 0, per_class: bool = False):
     """Split a training dataset into (train_part, val_part) for SPLIT_FRAC (DATASETS.md 1.5).
 
-    Item forms are preserved; with indices, positions are renumbered 0..len-1 within each part.
+    ``per_class``: the original's rule for a DATA_DIR folder (``carve_positions_per_class``, seed 44);
+    otherwise its rule for named datasets (one global permutation, ``seed``). Item forms are
+    preserved; with indices, positions are renumbered 0..len-1 within each part.
     """
-    train_pos, val_pos = carve_positions(len(dataset), frac, seed)
+    if per_class:
+        targets = getattr(dataset, 'targets', None)
+        if targets is None:
+            raise UserError('SPLIT_FRAC with DATA_DIR needs a dataset with class targets')
+        train_pos, val_pos = carve_positions_per_class(targets, frac)
+    else:
+        train_pos, val_pos = carve_positions(len(dataset), frac, seed)
     if hasattr(dataset, 'subset'):
         return dataset.subset(train_pos, split='train'), dataset.subset(val_pos, split='val')
     return PositionSubset(dataset, train_pos), PositionSubset(dataset, val_pos)

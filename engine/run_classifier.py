@@ -91,7 +91,8 @@ def build_data(cfg: ClassifierConfig, quick: bool, world_size: int) -> dict[str,
     else:
         raise UserError('set DATASET (a name in configs/datasets.yaml) or DATA_DIR')
     if cfg.SPLIT_FRAC is not None and not cfg.TRAIN_ONLY:
-        train, val = carve_train_val(train, float(cfg.SPLIT_FRAC))
+        # the original: per class with seed 44 for a DATA_DIR folder, one global permutation otherwise
+        train, val = carve_train_val(train, float(cfg.SPLIT_FRAC), per_class=bool(cfg.DATA_DIR) and not cfg.DATASET)
         if cfg.VAL_AS_TEST:
             test = val
     if quick:

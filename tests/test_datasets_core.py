@@ -96,6 +96,24 @@ def test_carve_train_val_global_permutation_and_renumbered_positions(tmp_path):
         carve_train_val(ds, 1.5)
 
 
+def test_data_dir_split_is_the_originals_per_class_permutation_with_seed_44(tmp_path):
+    ds = build_image_folder(_folder(tmp_path / 'f', {'a': 9, 'b': 8, 'c': 5}), with_index=True)
+    train, val = carve_train_val(ds, 0.6, per_class=True)
+    # the original's procedure, written out with its global RNG (data/prep_datasets.py)
+    state = np.random.get_state()
+    np.random.seed(44)
+    targets, want_train, want_val = np.asarray(ds.targets), [], []
+    for cl in range(3):
+        perm = np.random.permutation(np.arange(len(targets))[targets == cl])
+        want_train.append(perm[:int(0.6 * len(perm))])
+        want_val.append(perm[int(0.6 * len(perm)):])
+    np.random.set_state(state)
+    assert train.indices.tolist() == np.concatenate(want_train).tolist()
+    assert val.indices.tolist() == np.concatenate(want_val).tolist()
+    assert np.bincount(train.targets).tolist() == [5, 4, 3]       # int(0.6 * n) per class
+    assert train.indices.tolist() != carve_train_val(ds, 0.6)[0].indices.tolist()   # not the global rule
+
+
 def test_carve_train_val_on_a_plain_torch_dataset():
     data = torch.utils.data.TensorDataset(torch.arange(10), torch.arange(10), torch.arange(10))
     train, val = carve_train_val(data, 0.5)

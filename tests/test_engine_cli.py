@@ -114,3 +114,17 @@ def test_submitit_local_executor_completes_a_job(tmp_path):
 def test_submitit_rejects_a_bad_cluster(tmp_path):
     res = run_cli(['--cluster', 'pbs', '--debug'], script='run_with_submitit.py')
     _assert_one_line_error(res, "--cluster 'pbs'", 'slurm')
+
+
+def test_split_frac_with_data_dir_uses_the_originals_per_class_split(tmp_path):
+    from datasets.folder import build_image_folder
+    from datasets.split import carve_positions_per_class
+    from engine.config import ClassifierConfig
+    from engine.run_classifier import build_data
+    root = make_split_folder(tmp_path / 'data', num_classes=3, train=10, val=4)
+    cfg = ClassifierConfig({'DATA_DIR': str(root), 'SPLIT_FRAC': 0.7, 'VAL_AS_TEST': True, 'INPUT_SIZE': 32,
+                            'DOWNSTREAM_EVAL': 'linear'})
+    data = build_data(cfg, quick=False, world_size=1)
+    want_train, want_val = carve_positions_per_class(build_image_folder(root / 'train').targets, 0.7)
+    assert data['train'].indices.tolist() == want_train.tolist() and data['test'].indices.tolist() == want_val.tolist()
+    assert sorted(set(data['train'].targets.tolist())) == [0, 1, 2] and len(data['train']) == 3 * 7
