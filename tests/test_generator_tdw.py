@@ -243,3 +243,12 @@ def test_silent_build_times_out_and_close_still_releases_the_port(library):
         s.backend.send([{'$type': 'send_images', 'frequency': 'never'}])
     s.backend.close()
     assert s.backend.socket is None
+
+
+def test_default_material_bank_is_the_originals_141_subset_in_librarian_order(library):
+    from generator.backends.tdw_library import MATERIAL_SUBSET, read_names_file
+    subset = read_names_file(MATERIAL_SUBSET)
+    assert len(subset) == len(set(subset)) == 141
+    assert sorted(library.materials) == sorted(subset)               # every name, nothing of the other 442
+    order = [r.name for r in library.material_librarian.records]
+    assert library.materials == sorted(library.materials, key=order.index)

@@ -7,8 +7,9 @@ user (``objects=PATH``), or by default the rule below applied to the tdw package
     MIN_MODELS usable models, sorted by model count (descending) then wnid; the first NUM_CLASSES
     wnids; in each, the first MAX_MODELS model names in sorted order.
 
-Materials: a TXT file of names, one per line (``materials=PATH``), or by default every record of
-materials_low.json in librarian order. Skyboxes: the 43 exterior HDRI skyboxes with sun elevation
+Materials: a TXT file of names, one per line (``materials=PATH``), or by default the original's bank:
+the 141 names of its ``configs/material_subset.txt`` (here ``configs/tdw_material_subset.txt``), as
+records of materials_low.json in librarian order (the original filters the records by that list). Skyboxes: the 43 exterior HDRI skyboxes with sun elevation
 >= 120 (the original's filter), fish_hoek_beach_4k first (the fixed sky of backgr=0), then the
 others in librarian order.
 """
@@ -24,6 +25,7 @@ from common.errors import UserError
 MIN_MODELS, MAX_MODELS, NUM_CLASSES = 5, 10, 100
 FIXED_SKYBOX = 'fish_hoek_beach_4k'
 DEFAULT_MATERIAL = 'cotton_natural_rough'   # materials=0: every slot of every sub-object
+MATERIAL_SUBSET = Path(__file__).resolve().parents[2] / 'configs' / 'tdw_material_subset.txt'
 
 
 def _librarians():
@@ -90,7 +92,11 @@ class TDWLibrary:
             for m in names:
                 if self.model_librarian.get_record(m) is None:
                     raise UserError(f'model {m!r} of class {c!r} is not in {model_library}')
-        names = read_names_file(materials) if materials else [r.name for r in self.material_librarian.records]
+        if materials:
+            names = read_names_file(materials)
+        else:
+            subset = set(read_names_file(str(MATERIAL_SUBSET)))
+            names = [r.name for r in self.material_librarian.records if r.name in subset]
         for m in names + [DEFAULT_MATERIAL]:
             if self.material_librarian.get_record(m) is None:
                 raise UserError(f'material {m!r} is not in {material_library}')
