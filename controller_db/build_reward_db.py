@@ -246,7 +246,8 @@ def pretrain_args(cfg: BuildConfig, images_dir: Path, save_dir: Path, resume: Pa
     over = ['MODEL', cfg.model, 'DATA_DIR', str(images_dir), 'SAVE_DIR', str(save_dir),
             'INPUT_SIZE', str(cfg.size), 'MAX_EPOCHS', str(cfg.epochs), 'WARMUP_EPOCHS', str(cfg.warmup_epochs),
             'BATCH_SIZE', str(cfg.batch_size), 'LR', str(cfg.lr), 'SEED', str(cfg.train_seed),
-            'NUM_WORKERS', '0', 'LOG_LEVEL', '1', 'CKPT_SAVE_INTERVAL', str(cfg.epochs + 1)]
+            'NUM_WORKERS', '0', 'LOG_LEVEL', '1', 'CKPT_SAVE_INTERVAL', str(cfg.epochs + 1),
+            'LR_STEP_ON_UPDATES', 'True']   # the committed table's small CPU runs: LR per update (README)
     if resume is not None:
         over += ['RESUME', str(resume)]
     return ['--debug', '--cfg-yml', str(REPO / 'configs' / 'pt_default.yaml'),

@@ -46,6 +46,9 @@ _DEFAULTS: dict[str, Any] = {
     'MIN_LR': 1e-5,
     'WARMUP_EPOCHS': 5,
     'WARMUP_LR': 1e-6,
+    # False: the LR changes once per epoch, as the original (timm 0.4.12 create_scheduler sets
+    # t_in_epochs=True, so its per-update step_update call does nothing); True: every update
+    'LR_STEP_ON_UPDATES': False,
     'DECAY_EPOCHS': [25, 37],
     'GRAD_CLIP': None,
     'BATCH_SIZE': 64,

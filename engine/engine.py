@@ -28,7 +28,7 @@ def train_one_epoch(model: nn.Module, criterion: nn.Module, loader, optimizer: t
                     device: torch.device, epoch: int, lr_scheduler=None, scaler=None,
                     mixup_fn: Optional[Callable] = None, grad_clip: Optional[float] = None,
                     amp: bool = True, log_interval: int = 25, log_enabled: bool = True) -> dict[str, float]:
-    """One pass over ``loader``; the scheduler is stepped per update (timm ``step_update``)."""
+    """One pass over ``loader``; ``step_update`` per update changes the LR only with LR_STEP_ON_UPDATES True."""
     model.train()
     logger = MetricLogger(header=f'Epoch [{epoch}]', print_freq=log_interval, enabled=log_enabled)
     num_updates = epoch * len(loader)

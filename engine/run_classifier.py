@@ -157,7 +157,7 @@ def _optimizer_and_scheduler(cfg: ClassifierConfig, model: nn.Module, updates_pe
         scheduler, _ = create_scheduler_v2(
             optimizer, sched=cfg.SCHED, num_epochs=cfg.MAX_EPOCHS, decay_epochs=cfg.DECAY_EPOCHS[0],
             decay_milestones=list(cfg.DECAY_EPOCHS), decay_rate=cfg.DECAY_RATE, min_lr=cfg.MIN_LR,
-            warmup_lr=cfg.WARMUP_LR, warmup_epochs=cfg.WARMUP_EPOCHS, step_on_epochs=False,
+            warmup_lr=cfg.WARMUP_LR, warmup_epochs=cfg.WARMUP_EPOCHS, step_on_epochs=not cfg.LR_STEP_ON_UPDATES,
             updates_per_epoch=updates_per_epoch)
     except (AssertionError, ValueError) as e:
         raise UserError(f'OPTIM={cfg.OPTIM!r} / SCHED={cfg.SCHED!r}: {str(e).splitlines()[0]}') from None

@@ -154,3 +154,23 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path):
         assert torch.equal(a['model'][k], b['model'][k]), k
     epochs = json.loads((tmp_path / 'killed' / 'results.json').read_text())['epochs']
     assert [e['epoch'] for e in epochs] == [0, 1, 2]
+
+
+@pytest.mark.parametrize('per_update', [False, True])
+def test_lr_changes_once_per_epoch_as_the_original_unless_per_update(per_update):
+    import torch.nn as nn
+
+    from engine.config import ClassifierConfig
+    from engine.run_classifier import _optimizer_and_scheduler
+    cfg = ClassifierConfig({'OPTIM': 'adamw', 'LR': 1e-3, 'WARMUP_EPOCHS': 2, 'WARMUP_LR': 1e-6, 'MAX_EPOCHS': 10,
+                            'LR_STEP_ON_UPDATES': per_update})
+    optimizer, scheduler = _optimizer_and_scheduler(cfg, nn.Linear(2, 2), updates_per_epoch=4)
+    lrs = []
+    for epoch in range(3):
+        for k in range(4):
+            lrs.append(optimizer.param_groups[0]['lr'])
+            scheduler.step_update(num_updates=epoch * 4 + k + 1)
+        scheduler.step(epoch + 1)
+    within_epoch = [len(set(lrs[e * 4:(e + 1) * 4])) for e in range(3)]
+    assert within_epoch == ([1, 1, 1] if not per_update else [4, 4, 4])
+    assert lrs[0] == pytest.approx(1e-6) and lrs[-1] == pytest.approx(1e-3, rel=0.25)
