@@ -44,7 +44,7 @@ from controller.policy import SettingCodec
 from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import cosine_matrix, load_task_db, task_vectors
 from controller.train import member_seeds, new_member, train_controller_model
-from controller.transfer import member_key, resolve_shrink_cos, shrink_to_fixed
+from controller.transfer import max_cosine, member_key, recommended_picks, resolve_shrink_cos
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
@@ -183,7 +183,7 @@ def fixed_rule_rows(tasks: list[str], vecs: torch.Tensor, rewards: torch.Tensor,
 def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str], vecs: torch.Tensor,
                     rewards: torch.Tensor, seeds: list[int], ensembles: list[int]) -> dict[str, dict]:
     """Rows of every candidate: each snapshot × ensemble size, the similarity-weighted readout, the gates."""
-    sim = cosine_matrix(vecs).float()
+    folds = [[j for j in range(len(tasks)) if j != b] for b in range(len(tasks))]
     rows: dict[str, dict] = {}
     for cand in cands:
         first = units[Unit(cand, tasks[0], seeds[0])]
@@ -214,20 +214,22 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
         ens = max(ensembles)
 
         def readout(b: int, t: str, s: int, ens: int = ens) -> int:
-            rest = [j for j in range(len(tasks)) if j != b]
             tp = torch.stack([torch.tensor(units[Unit(cand, t, s + k)]['train_probs']) for k in range(ens)]).mean(0)
-            sw = similarity_weighted_probs(vecs[rest], tp, vecs[b:b + 1])
+            sw = similarity_weighted_probs(vecs[folds[b]], tp, vecs[b:b + 1])
             return int(codec.to_index(sw.argmax(-1))[0])
         arr, _ = score(readout)
         rows[f'{cand} ×{ens} similarity-weighted readout'] = {**_summary(arr, tasks), 'kind': 'controller readout',
                                                             'candidate': cand, 'ensemble': ens}
         for ens, gate in ((e, g) for e in ensembles for g in GATES):
-            def gated(b: int, t: str, s: int, ens: int = ens, gate: float | str = gate) -> int:
-                rest = [j for j in range(len(tasks)) if j != b]
-                idx = codec.to_index(probs_of(t, s, ens, final).argmax(-1)).view(1)
-                fixed = fixed_rules.best_single_index(rewards[rest])
-                cos = resolve_shrink_cos(gate, vecs[rest], rewards[rest])   # 'auto' sees the training tasks only
-                return int(shrink_to_fixed(idx, sim[b, rest].max().view(1), fixed, cos)[0][0])
+            # per fold: the gate's cosine ('auto' sees the training tasks only) and the fixed fallback
+            fold_cos = [resolve_shrink_cos(gate, vecs[rest], rewards[rest]) for rest in folds]
+            fold_fixed = [fixed_rules.best_single_index(rewards[rest]) for rest in folds]
+
+            def gated(b: int, t: str, s: int, ens: int = ens, fold_cos: list = fold_cos,
+                      fold_fixed: list = fold_fixed) -> int:
+                picks, _ = recommended_picks(probs_of(t, s, ens, final).unsqueeze(0), codec,
+                                             max_cosine(vecs[b:b + 1], vecs[folds[b]]), fold_fixed[b], fold_cos[b])
+                return int(picks[0])
             arr, _ = score(gated)
             label = ('auto gate' if gate == 'auto'
                      else 'always fixed' if gate > 1 else f'fixed below cos {gate:g}')

@@ -20,7 +20,8 @@ import torch
 
 from common.errors import UserError
 from common.io import atomic_torch_save, load_tensors
-from controller.task_embedding import EmbeddingSettings, check_can_add, embed_named_datasets, write_settings
+from controller.task_embedding import (EmbeddingSettings, check_can_add, data_dir_spec, embed_named_datasets,
+                                       write_settings)
 from datasets import list_datasets
 from models.probes import PROBES
 
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                                  classifier_epochs=args.classifier_epochs, batch_size=args.batch_size, seed=args.seed)
     out = Path(args.output)
     db = load_task_db(out) if out.is_file() else {}
-    names = list(args.datasets) + [d.partition('=')[0] if '=' in d else Path(d).name for d in args.data_dirs]
+    names = list(args.datasets) + [data_dir_spec(d)[0] for d in args.data_dirs]
     check_can_add(out, db, settings, names, args.overwrite)
     t0 = time.perf_counter()
     for name, entry, counts in embed_named_datasets(

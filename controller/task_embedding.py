@@ -135,6 +135,12 @@ def embed_dataset(probe: ProbeNetwork, dataset: Dataset, settings: EmbeddingSett
     return task2vec(probe, dataset, seed=settings.seed, cfg=cfg, device=device, num_classes=num_classes), len(dataset)
 
 
+def data_dir_spec(spec: str) -> tuple[str, str]:
+    """(task name, folder) of a ``[NAME=]PATH`` image-folder argument (the name defaults to the folder's)."""
+    name, _, path = spec.partition('=') if '=' in spec else (Path(spec).name, '', spec)
+    return name, path
+
+
 def embed_named_datasets(settings: EmbeddingSettings, names: Sequence[str] = (), data_dirs: Sequence[str] = (),
                          probe_weights: str = '', device: str = '', skip: Iterable[str] = ()
                          ) -> Iterator[tuple[str, dict[str, torch.Tensor], dict[str, int]]]:
@@ -143,7 +149,7 @@ def embed_named_datasets(settings: EmbeddingSettings, names: Sequence[str] = (),
     transform = build_eval_transform(input_size=settings.input_size)
     jobs = [(n, (lambda n=n: build_dataset(n, split='train', transform=transform))) for n in names]
     for spec in data_dirs:
-        name, _, path = spec.partition('=') if '=' in spec else (Path(spec).name, '', spec)
+        name, path = data_dir_spec(spec)
         if not Path(path).is_dir():
             raise UserError(f'image folder {path!r} does not exist')
         jobs.append((name, (lambda p=path: build_image_folder(p, transform))))

@@ -160,7 +160,8 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
                 log.info(f'ensemble member {k + 1}/{len(members)} (seed {s})')
             h = train_controller_model(m, cfg, train_vecs, train_rewards, seed=s, device=device,
                                        checkpoint_fn=checkpoint_fn, log=log.info)
-            history = h if k == 0 else history
+            if k == 0:   # the curves in results.json and the plots are the first member's
+                history = h
         train_seconds = time.perf_counter() - t0
         save_checkpoint(ckpt_path, members, cfg.NUM_EPOCHS, config_to_dict(cfg), cfg.TRAIN_TASKS, train_vecs,
                         transfer)
@@ -186,7 +187,7 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
                                          shrink_cos)
     test_res['recommended_preds'] = dict(zip(cfg.TEST_TASKS, [grid_params(int(i)).get_tuple_str() for i in picks]))
     test_res['recommended_is_fixed'] = dict(zip(cfg.TEST_TASKS, fell_back.tolist()))
-    if test_rewards is not None and cfg.TEST_TASKS:
+    if test_rewards is not None:
         test_res['recommended_avg_reward'] = float(test_rewards[torch.arange(len(picks)), picks].mean())
     if missing_test:
         test_res['rewards_missing_for'] = missing_test

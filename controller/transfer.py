@@ -50,8 +50,8 @@ def resolve_shrink_cos(setting: float | str | None, train_vecs: torch.Tensor,
     if train_rewards is None:
         raise ValueError('SHRINK_COS auto needs the training rewards')
     best = train_rewards.argmax(1)
-    sim = cosine_matrix(train_vecs).masked_fill(best.unsqueeze(0) == best.unsqueeze(1), -2.0)
-    return float(sim.max()) if len(train_vecs) > 1 and float(sim.max()) > -2.0 else -1.0
+    top = float(cosine_matrix(train_vecs).masked_fill(best.unsqueeze(0) == best.unsqueeze(1), -2.0).max())
+    return top if top > -2.0 else -1.0   # no disagreeing pair (the diagonal always agrees)
 
 
 def recommended_picks(probs: torch.Tensor, codec: SettingCodec, max_cos: torch.Tensor, fixed_index: int,
