@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Sequence
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, one_line, run_cli
 from common.errors import UserError
 from engine.args import parse_args
+from engine.config import run_name
 
 CLUSTERS = ('slurm', 'local', 'debug')
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    p = ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument('--ngpus', type=int, default=1, help='tasks per node (one per GPU; processes on CPU)')
     p.add_argument('--nodes', type=int, default=1)
     p.add_argument('--timeout', type=int, default=2800, help='minutes')
@@ -53,7 +55,11 @@ class Trainer:
                           LOCAL_RANK=str(env.local_rank))
         argv = self.engine_argv + ['--dist_url', self.dist_url if env.num_tasks > 1 else 'env://',
                                    '--world_size', str(env.num_tasks)]
-        return main(argv)
+        try:
+            return main(argv)
+        except UserError as e:   # the job's own one-line error, for the submitting process to print
+            print(f'error: {one_line(e)}', file=sys.stderr)
+            return {'user_error': one_line(e)}
 
     def checkpoint(self):
         import submitit
@@ -86,7 +92,7 @@ def submit(argv: Sequence[str] | None = None):
     gpus = args.ngpus if (args.cluster == 'slurm' or torch.cuda.is_available()) else 0
     params = dict(timeout_min=args.timeout, tasks_per_node=args.ngpus, nodes=args.nodes,
                   gpus_per_node=gpus, cpus_per_task=6 if args.cluster == 'slurm' else 1,
-                  name=Path(cfg.SAVE_DIR).name or 'task2sim')
+                  name=run_name(cfg))
     if args.cluster == 'slurm':
         params.update(mem_gb=40 * args.ngpus, slurm_signal_delay_s=120)
         partition = args.long_partition if args.long_job else args.partition
@@ -98,10 +104,16 @@ def submit(argv: Sequence[str] | None = None):
             params['slurm_comment'] = args.comment
     executor.update_parameters(**params)
     job = executor.submit(Trainer(engine_argv, dist_url))
-    print(f'submitted job {job.job_id} ({args.cluster}); logs in {job_dir / str(job.job_id)}')
-    if args.cluster != 'slurm' and not args.no_wait:
-        results = job.results()
-        print(f'job {job.job_id} finished: {results[0].get("knn_acc") or results[0].get("test") or "done"}')
+    logs = job_dir / str(job.job_id)
+    if args.cluster == 'slurm' or args.no_wait:
+        print(f'submitted job {job.job_id} ({args.cluster}); logs in {logs}')
+        return job
+    results = job.results()
+    errors = [r['user_error'] for r in results if isinstance(r, dict) and 'user_error' in r]
+    if errors:
+        raise UserError(f'job {job.job_id} ({args.cluster}) failed: {errors[0]} (logs in {logs})')
+    print(f'job {job.job_id} ({args.cluster}) finished: '
+          f'{results[0].get("knn_acc") or results[0].get("test") or "done"}; logs in {logs}')
     return job
 
 

@@ -15,12 +15,12 @@ if __name__ == '__main__' and __package__ in (None, ''):
     from pathlib import Path as _P
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
-import argparse
 import time
 from pathlib import Path
 
 import torch
 
+from common.cli import ArgumentParser
 from controller.config import ControllerConfig
 from controller.model import ControllerModel, set_input_norm
 from controller.reward_db import load_reward_db, reward_table
@@ -52,7 +52,7 @@ def time_run(cfg: ControllerConfig, vecs: torch.Tensor, rewards: torch.Tensor, s
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--epochs', type=int, default=1000)
     p.add_argument('--dense_epochs', type=int, default=100, help='epochs timed for the dense layer-1 path')
     p.add_argument('--threads', type=int, default=1)

@@ -21,7 +21,6 @@ if __name__ == '__main__' and __package__ in (None, ''):
     from pathlib import Path as _P
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
-import argparse
 import json
 import math
 import time
@@ -34,7 +33,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from controller import fixed_rules
@@ -330,7 +329,7 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description='Leave-one-task-out transfer benchmark of controller picks and fixed rules.')
+    p = ArgumentParser(description='Leave-one-task-out transfer benchmark of controller picks and fixed rules.')
     p.add_argument('--table', choices=sorted(TABLES), default='', help='a known reward table + task DB')
     p.add_argument('--reward_db', default='', help='reward DB JSON (instead of --table)')
     p.add_argument('--task_db', nargs='*', default=[], help='task DB files (instead of --table)')

@@ -14,7 +14,6 @@ if __name__ == '__main__' and not __package__:
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import argparse
 import json
 import tempfile
 import time
@@ -24,6 +23,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from common.cli import ArgumentParser
 from engine.args import parse_args
 from engine.run_classifier import run
 from models.backbone import create_backbone
@@ -67,7 +67,7 @@ def raw_forward_rate(model_name: str, size: int, batch: int, steps: int) -> floa
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--model', default='resnet18')
     p.add_argument('--size', type=int, default=64)
     p.add_argument('--batch', type=int, default=64)

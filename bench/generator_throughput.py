@@ -13,7 +13,6 @@ Start-up (building the 43 skies, the context) is excluded from the steady-state 
 """
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 import os
 import resource
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 
 
 def _rss_mb() -> float:
@@ -120,7 +119,7 @@ def end_to_end(tuple_str: str, num_imgs: int, num_classes: int, size: int, procs
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--size', type=int, default=256)
     ap.add_argument('--num_imgs', type=int, default=2000)
     ap.add_argument('--num_classes', type=int, default=20)

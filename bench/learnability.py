@@ -8,7 +8,6 @@ on a held-out 5th model per class (never seen in training). Prints and writes to
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -16,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json
 from generator.backends.gl import GLBackend
@@ -109,7 +108,7 @@ def train_eval(xtr, ytr, xte, yte, num_classes: int, steps: int, seed: int, devi
 
 
 def main(argv=None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--classes', type=int, default=100)
     ap.add_argument('--tuple', action='append', default=None,
                     help='GenParams tuple string(s); default: the default setting 0_0_0_0_0_1_0_0_0')

@@ -60,22 +60,56 @@ def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
 def load_tensors(path: str | os.PathLike, what: str, missing_hint: str = '') -> Any:
     """``torch.load(weights_only=True)`` on CPU; a missing or unsafe/corrupt file raises UserError naming ``what``
     (``missing_hint`` is appended to the missing-file message)."""
-    import pickle
-
     import torch
 
-    from common.errors import UserError
+    from common.errors import UserError, first_line
     path = Path(path).expanduser()
     if not path.is_file():
         raise UserError(f'{what} {str(path)!r} does not exist{f" ({missing_hint})" if missing_hint else ""}')
     try:
         return torch.load(path, map_location='cpu', weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, ValueError, OSError) as e:
-        raise UserError(f'{what} {str(path)!r} cannot be loaded as a tensors-only torch file: '
-                        f'{str(e).splitlines()[0] if str(e) else type(e).__name__}') from None
+    except Exception as e:   # any failure to decode a user's file (the unpickler raises KeyError, IndexError, ...)
+        raise UserError(f'{what} {str(path)!r} cannot be loaded as a tensors-only torch file '
+                        f'({type(e).__name__}: {first_line(e)[:160]})') from None
 
 
 def sidecar_path(path: str | os.PathLike) -> Path:
     """The metadata file beside a data file: ``<stem>.meta.json`` (reward tables, task DBs)."""
     path = Path(path)
     return path.with_name(path.stem + '.meta.json')
+
+
+def load_yaml_mapping(path: str | os.PathLike, what: str) -> dict:
+    """A YAML file holding a mapping, safe-loaded (no python tags); an empty file is {}.
+
+    A missing file, invalid YAML, a tag, or a top level that is not a mapping raises UserError naming ``what``."""
+    import yaml
+
+    from common.errors import UserError
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f'{what} {str(path)!r} does not exist')
+    try:
+        with open(path) as f:
+            data = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise UserError(f'{what} {str(path)!r} is not valid YAML (or uses a tag, which is refused): '
+                        f'{" ".join(str(e).split())[:200]}') from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f'{what} {str(path)!r} cannot be read: {e}') from None
+    data = {} if data is None else data   # an empty file is empty; 0, [] or a string are not mappings
+    if not isinstance(data, dict):
+        raise UserError(f'{what} {str(path)!r} must hold a mapping (KEY: value), got {type(data).__name__}')
+    return data
+
+
+def load_json(path: str | os.PathLike, what: str, missing_hint: str = '') -> Any:
+    """A JSON file's content; a missing or invalid file raises UserError naming ``what``."""
+    from common.errors import UserError
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f'{what} {str(path)!r} does not exist{f" ({missing_hint})" if missing_hint else ""}')
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f'{what} {str(path)!r} is not valid JSON: {e}') from None

@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import torch
 
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json
 from controller.checkpoint import models_from_checkpoint, read_checkpoint
@@ -152,7 +153,7 @@ def format_prediction(name: str, pred: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(description='Predict GenParams for a new task with a trained Task2Sim controller.')
+    p = ArgumentParser(description='Predict GenParams for a new task with a trained Task2Sim controller.')
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument('--dataset', default='', help='a dataset name known to datasets.build_dataset (train split)')
     src.add_argument('--data_dir', default='', help='an ImageFolder of the task (class sub-folders)')
@@ -208,5 +209,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

@@ -12,18 +12,12 @@ import numpy as np
 import torch
 
 from common.errors import UserError
+from common.io import load_json
 from generator.generator_params import all_grid_params
 
 
 def load_reward_db(path: str | Path) -> dict[str, dict[str, float]]:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f'reward DB {str(path)!r} does not exist (JSON {{task: {{tuple_str: accuracy}}}})')
-    try:
-        with open(path) as f:
-            db = json.load(f)
-    except json.JSONDecodeError as e:
-        raise UserError(f'reward DB {str(path)!r} is not valid JSON: {e}') from None
+    db = load_json(path, 'reward DB', 'JSON {task: {tuple_str: accuracy}}')
     if not isinstance(db, dict) or not all(isinstance(v, dict) for v in db.values()):
         raise UserError(f'reward DB {str(path)!r} must map task -> {{tuple_str: accuracy}}')
     for task, row in db.items():

@@ -11,15 +11,16 @@ if __name__ == '__main__' and __package__ in (None, ''):
     from pathlib import Path as _P
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
-import argparse
 import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import torch
 
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_torch_save, load_tensors
+from common.validate import check_root_dir
 from controller.task_embedding import (EmbeddingSettings, check_can_add, data_dir_spec, embed_named_datasets,
                                        write_settings)
 from datasets import list_datasets
@@ -82,7 +83,7 @@ def cosine_matrix(vecs: torch.Tensor, other: torch.Tensor | None = None) -> torc
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
+    p = ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
                                             'and write a task DB .pt file with its settings sidecar.')
     p.add_argument('--datasets', '--tasks', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
     p.add_argument('--data_dirs', nargs='*', default=[], help='ImageFolder paths; the task name is NAME=PATH or the folder name')
@@ -116,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                                  fisher_samples=args.max_samples, classifier_samples=args.classifier_samples,
                                  classifier_epochs=args.classifier_epochs, batch_size=args.batch_size, seed=args.seed)
     out = Path(args.output)
+    if out.is_dir():
+        raise UserError(f'--output {args.output!r} is a folder; give a .pt file path')
+    check_root_dir(out.parent, 'the --output folder')
     db = load_task_db(out) if out.is_file() else {}
     names = list(args.datasets) + [data_dir_spec(d)[0] for d in args.data_dirs]
     check_can_add(out, db, settings, names, args.overwrite)
@@ -134,5 +138,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json
 from controller.checkpoint import load_weights, member_states, read_checkpoint, save_checkpoint
@@ -225,7 +226,7 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description='Train the Task2Sim controller (REINFORCE + self-imitation).')
+    p = ArgumentParser(description='Train the Task2Sim controller (REINFORCE + self-imitation).')
     p.add_argument('--debug', action='store_true', help='no wandb (as in the original)')
     p.add_argument('--cfg-yml', default=str(DEFAULT_YAML),
                    help='YAML config (default: configs/controller_default.yaml; configs/controller_original.yaml '
@@ -249,5 +250,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

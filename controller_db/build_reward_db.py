@@ -37,8 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
+from common.procs import die_with_parent
 from common.io import atomic_write_json, sidecar_path
+from common.validate import check_root_dir
+from engine.knn import KNN_FEATURE_MODES
+from generator.backends import backend_class
 from generator.generator_params import GRID_FIELDS, GenParams, grid_params
 
 log = logging.getLogger('reward_db')
@@ -80,6 +85,7 @@ class BuildConfig:
     engine_overrides: list[str] = field(default_factory=list)
     # evaluation (configs/knn_defaults.yaml: 5-NN, batch 128, T = 0.07)
     knn_k: int = 5
+    knn_features: str = 'eval'          # engine KNN_FEATURES: eval | original (train mode, as the original)
     # execution
     threads: int = 1
     clean: str = 'checkpoints'
@@ -219,22 +225,34 @@ class TaskBank:
         self.images = torch.stack(images)
 
     def knn_rewards(self, backbone, k: int, batch_size: int = 128, temperature: float = 0.07,
-                    device: Any = 'cpu') -> dict[str, float]:
-        """k-NN top-1 accuracy (percent) of ``backbone`` on every task, with the engine's kNN."""
+                    device: Any = 'cpu', mode: str = 'eval', seed: int = 0) -> dict[str, float]:
+        """k-NN top-1 accuracy (percent) of ``backbone`` on every task, with the engine's kNN.
+
+        ``eval`` embeds every distinct image once; ``original`` (train-mode features, engine.knn) runs each
+        task's training bank and test split as the original's separate per-task jobs do.
+        """
         import torch
         from torch.utils.data import DataLoader, TensorDataset
 
-        from engine.knn import extract_features, knn_classify
+        from engine.knn import extract_features, knn_classify, knn_features, knn_loader
         from models.backbone import features_of
-        n = len(self.images)
-        data = TensorDataset(self.images, torch.zeros(n, dtype=torch.long), torch.arange(n))
-        loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=0)
-        feats, _, _ = extract_features(backbone, loader, torch.device(device), n, features_fn=features_of,
-                                       log_enabled=False)
+        device = torch.device(device)
         out = {}
+        if mode == 'eval':
+            n = len(self.images)
+            data = TensorDataset(self.images, torch.zeros(n, dtype=torch.long), torch.arange(n))
+            loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=0)
+            feats, _, _ = extract_features(backbone, loader, device, n, features_fn=features_of, log_enabled=False)
         for task, sp in self.splits.items():
             (tr_i, tr_y), (te_i, te_y) = sp['train'], sp['test']
-            acc = knn_classify(feats[tr_i], tr_y, feats[te_i], te_y, [k], self.num_classes[task], temperature)
+            if mode == 'eval':
+                banks = feats[tr_i], tr_y, feats[te_i], te_y
+            else:
+                sets = [TensorDataset(self.images[i], y, torch.arange(len(y))) for i, y in ((tr_i, tr_y), (te_i, te_y))]
+                loaders = [knn_loader(ds, batch_size, mode, bank=j == 0, seed=seed) for j, ds in enumerate(sets)]
+                banks = knn_features(backbone, *loaders, mode, device, seed, len(tr_y), len(te_y), features_of,
+                                     log_enabled=False)[:4]
+            acc = knn_classify(*banks, [k], self.num_classes[task], temperature)
             out[task] = float(acc[k])
         return out
 
@@ -257,7 +275,7 @@ def pretrain_args(cfg: BuildConfig, images_dir: Path, save_dir: Path, resume: Pa
 def knn_args(cfg: BuildConfig, backbone_path: str) -> list[str]:
     return ['--debug', '--cfg-yml', str(REPO / 'configs' / 'knn_defaults.yaml'), '--cfg-override',
             'MODEL', cfg.model, 'INPUT_SIZE', str(cfg.size), 'NUM_NEIGHBORS', f'[{cfg.knn_k}]',
-            'SEED', str(cfg.train_seed), 'BACKBONE_PATH', backbone_path]
+            'SEED', str(cfg.train_seed), 'KNN_FEATURES', cfg.knn_features, 'BACKBONE_PATH', backbone_path]
 
 
 def build_knn_backbone(cfg: BuildConfig, backbone_path: str):
@@ -266,7 +284,7 @@ def build_knn_backbone(cfg: BuildConfig, backbone_path: str):
     from engine.run_classifier import build_model, seed_everything
     _, kcfg = parse_args(knn_args(cfg, backbone_path))
     seed_everything(cfg.train_seed)
-    return build_model(kcfg, 0).eval(), kcfg
+    return build_model(kcfg, 0), kcfg
 
 
 def checkpoint_epochs(path: Path) -> int:
@@ -310,7 +328,8 @@ class SettingRunner:
 
     def random_init_rewards(self) -> dict[str, float]:
         backbone, kcfg = build_knn_backbone(self.cfg, '')
-        return self.bank.knn_rewards(backbone, self.cfg.knn_k, kcfg.BATCH_SIZE, kcfg.KNN_TEMPERATURE)
+        return self.bank.knn_rewards(backbone, self.cfg.knn_k, kcfg.BATCH_SIZE, kcfg.KNN_TEMPERATURE,
+                                     mode=kcfg.KNN_FEATURES, seed=self.cfg.train_seed)
 
     def run(self, tuple_str: str) -> tuple[dict[str, float], dict[str, Any]]:
         """Rewards of one setting on every task, and a record of what it cost."""
@@ -332,7 +351,8 @@ class SettingRunner:
         seconds['pretrain'] = time.perf_counter() - t0
         t0 = time.perf_counter()
         backbone, kcfg = build_knn_backbone(cfg, str(ckpt))
-        rewards = self.bank.knn_rewards(backbone, cfg.knn_k, kcfg.BATCH_SIZE, kcfg.KNN_TEMPERATURE)
+        rewards = self.bank.knn_rewards(backbone, cfg.knn_k, kcfg.BATCH_SIZE, kcfg.KNN_TEMPERATURE,
+                                        mode=kcfg.KNN_FEATURES, seed=cfg.train_seed)
         seconds['knn'] = time.perf_counter() - t0
         num_images = sum(1 for _ in images_dir.rglob('*.jpg'))
         record = {'seconds': {k: round(v, 2) for k, v in seconds.items()}, 'num_images': num_images,
@@ -353,11 +373,17 @@ class SettingRunner:
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except FileNotFoundError:
         return {}
+    except IsADirectoryError:
+        raise UserError(f'{path} is a folder; give a .json file path') from None
     except json.JSONDecodeError as e:
         raise UserError(f'{path} is not valid JSON ({e}); it was not written by this tool') from None
+    if not isinstance(data, dict):
+        raise UserError(f'{path} holds a JSON {type(data).__name__}, not the object of a reward table; it was not '
+                        f'written by this tool (choose another --output)')
+    return data
 
 
 class RewardStore:
@@ -403,10 +429,19 @@ class RewardStore:
             return
         new = self.cfg.scale()
         diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        if diff and not any(self.table().values()):   # no reward yet: an earlier run failed before its first
+            self.reset()
+            return
         if diff:
             got = ', '.join(f'{k}={old.get(k)!r} (now {new.get(k)!r})' for k in diff)
             raise UserError(f'{self.path} was built with different settings: {got}; rerun with the same '
                             f'options to extend it, or choose another --output')
+
+    def reset(self) -> None:
+        """Forget a table that holds no reward (its sidecar describes a run that never finished a setting)."""
+        with self.locked():
+            self.meta_path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
 
     def check_same_code(self, classes: list[str], code: str, allow_code_change: bool) -> None:
         """Refuse to extend a table made with other object classes, or (unless allowed) other code."""
@@ -610,7 +645,8 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
     elif workers > 1:
         import multiprocessing as mp
         jobs = [RewardJob(cfg, todo[i::workers]) for i in range(workers) if todo[i::workers]]
-        with mp.get_context('spawn').Pool(len(jobs)) as pool:
+        with mp.get_context('spawn').Pool(len(jobs), initializer=die_with_parent,
+                                          initargs=(os.getpid(),)) as pool:
             result = pool.map_async(_run_job, jobs)
             _wait_with_bar(store, todo, bar, result.ready)
             result.get()
@@ -635,6 +671,8 @@ def validate(cfg: BuildConfig) -> None:
         raise UserError(f'unknown task(s) {bad or "(none given)"}; allowed: {", ".join(known)}')
     if cfg.clean not in CLEAN_CHOICES:
         raise UserError(f'--clean {cfg.clean!r} is invalid; allowed: {", ".join(CLEAN_CHOICES)}')
+    if cfg.knn_features not in KNN_FEATURE_MODES:
+        raise UserError(f'--knn_features {cfg.knn_features!r} is invalid; allowed: {", ".join(KNN_FEATURE_MODES)}')
     if cfg.class_pick not in CLASS_PICKS:
         raise UserError(f'--class_pick {cfg.class_pick!r} is invalid; allowed: {", ".join(CLASS_PICKS)}')
     for name in ('num_imgs', 'size', 'epochs', 'batch_size', 'knn_k', 'num_classes'):
@@ -644,11 +682,21 @@ def validate(cfg: BuildConfig) -> None:
         raise UserError(f'--warmup_epochs {cfg.warmup_epochs} is invalid; allowed: 0..--epochs ({cfg.epochs})')
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
         raise UserError(f'--lr {cfg.lr} is invalid; it must be > 0')
+    out = Path(cfg.output)
+    if out.is_dir():
+        raise UserError(f'--output {cfg.output!r} is a folder; give a .json file path')
+    check_root_dir(out.parent, 'the --output folder')
+    check_root_dir(Path(cfg.work_dir), '--work_dir')
+    backend_class(cfg.backend)
+    from generator.generator import Generator
+    Generator(Path(cfg.work_dir) / 'sets', backend=cfg.backend, library=make_library(cfg),
+              screen_size=cfg.size, output_size=cfg.size, seed=cfg.gen_seed).plan(cfg.num_imgs)
+    engine_configs(cfg)   # the engine refuses a bad MODEL or override here, before anything is written
 
 
 def build_parser() -> argparse.ArgumentParser:
     d = BuildConfig()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--settings', nargs='+', default=['all'],
                    help='"all" (default), grid indices, ranges like 0-15, or tuple strings')
     p.add_argument('--order', default='balanced', choices=ORDERS,
@@ -676,6 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--engine_override', nargs='+', default=[], metavar='KEY VALUE',
                    help='extra engine config overrides for pre-training')
     g.add_argument('--knn_k', type=int, default=d.knn_k)
+    g.add_argument('--knn_features', default=d.knn_features, choices=KNN_FEATURE_MODES,
+                   help='kNN features: eval (BatchNorm running stats, complete bank) or original (train mode, '
+                        'shuffled drop_last bank, drop-path on: what the original computes)')
     g = p.add_argument_group('execution')
     g.add_argument('--threads', type=int, default=d.threads, help='torch / llvmpipe threads per process')
     g.add_argument('--clean', default=d.clean, choices=CLEAN_CHOICES,
@@ -698,7 +749,8 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
                        size=args.size, gen_seed=args.gen_seed, backend=args.backend, library=args.library,
                        model=args.model, epochs=args.epochs, warmup_epochs=args.warmup_epochs,
                        batch_size=args.batch_size, lr=args.lr, train_seed=args.train_seed,
-                       engine_overrides=list(args.engine_override), knn_k=args.knn_k, threads=args.threads,
+                       engine_overrides=list(args.engine_override), knn_k=args.knn_k,
+                       knn_features=args.knn_features, threads=args.threads,
                        clean=args.clean, progress=not args.no_progress)
 
 
@@ -716,5 +768,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

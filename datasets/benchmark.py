@@ -6,7 +6,6 @@ Prints listing time and per-image load+transform throughput for both, and their 
 """
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from common.cli import ArgumentParser
 from datasets.folder import build_image_folder
 from datasets.transforms import build_eval_transform
 
@@ -37,7 +37,7 @@ def best_of(fn, repeat: int) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--images', type=int, default=4000)
     p.add_argument('--classes', type=int, default=100)
     p.add_argument('--size', type=int, default=256, help='stored image side (generated sets: 256)')

@@ -6,13 +6,12 @@ Exit status: 0 all match, 1 a count differs from the spec, 2 a dataset is missin
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from datasets.catalog import CATALOG
 from datasets.registry import build_dataset, load_config
@@ -68,7 +67,7 @@ def check_dataset(name: str, data_root: str | None = None, config_path: str | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description='Check downstream datasets against the expected counts.')
+    parser = ArgumentParser(description='Check downstream datasets against the expected counts.')
     parser.add_argument('names', nargs='*', help='dataset names from configs/datasets.yaml')
     parser.add_argument('--all', action='store_true', help='check every dataset in the yaml')
     parser.add_argument('--data-root', default=None,
@@ -76,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--config', default=None, help='dataset yaml (default configs/datasets.yaml)')
     parser.add_argument('--decode', type=int, default=4, help='images decoded per split as a read test')
     args = parser.parse_args(argv)
+    if args.decode < 0:
+        raise UserError(f'--decode={args.decode} is invalid; allowed: 0 (no read test) or more images per split')
     names = list(load_config(args.config)) if args.all else args.names
     if not names:
         raise UserError('name at least one dataset (or --all); see configs/datasets.yaml')

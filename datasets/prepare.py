@@ -10,7 +10,6 @@ never leaves a folder that looks finished. ``--copy`` copies files instead of sy
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_text
 from datasets.folder import scan_image_folder
@@ -110,7 +109,7 @@ COMMANDS: dict[str, Callable] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest='command', required=True)
     sub.add_parser('cub', help='write CUB train/test file lists').add_argument('root')
     for name in COMMANDS:

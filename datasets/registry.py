@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import yaml
 
 from common.errors import UserError
+from common.io import load_yaml_mapping
 from datasets.catalog import CATALOG, GENERIC_LOADERS, DatasetInfo
 from datasets.dataset import SplitDataset
 from datasets.loaders._files import MissingData
@@ -28,12 +28,7 @@ SPLITS = ('train', 'test')
 def load_config(config_path: str | os.PathLike | None = None) -> dict[str, dict]:
     """The dataset yaml as {name: {'data_path': str, 'num_class': int, ...}}, validated."""
     path = Path(config_path) if config_path is not None else DEFAULT_CONFIG
-    if not path.is_file():
-        raise UserError(f'dataset config not found: {path}')
-    with open(path) as f:
-        cfg = yaml.safe_load(f) or {}
-    if not isinstance(cfg, dict):
-        raise UserError(f'{path}: expected a mapping of dataset names, got {type(cfg).__name__}')
+    cfg = load_yaml_mapping(path, 'dataset config')
     for name, entry in cfg.items():
         if not isinstance(entry, dict) or 'data_path' not in entry or 'num_class' not in entry:
             raise UserError(f'{path}: entry {name!r} needs data_path and num_class')

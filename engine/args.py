@@ -5,22 +5,17 @@ import argparse
 from pathlib import Path
 from typing import Sequence
 
-import yaml
-
+from common.cli import ArgumentParser
 from common.errors import UserError
+from common.io import load_yaml_mapping
 from engine.config import ClassifierConfig, merge_overrides, merge_yaml, set_value, validate
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
 BEST_HPS = {'linear': CONFIG_DIR / 'lineval_best_hps.yaml', 'finetune': CONFIG_DIR / 'finetune_best_hps.yaml'}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage dump
-        raise UserError(message)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(description='Pre-train or evaluate a classifier (Task2Sim engine).')
+    p = ArgumentParser(description='Pre-train or evaluate a classifier (Task2Sim engine).')
     p.add_argument('--debug', action='store_true', help='no wandb')
     p.add_argument('--quick', action='store_true', help='cut each dataset to 32 batches')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -59,8 +54,7 @@ def apply_best_hps(cfg: ClassifierConfig) -> ClassifierConfig:
     path = BEST_HPS.get(cfg.DOWNSTREAM_EVAL)
     if path is None:
         raise UserError(f'--best-hps needs DOWNSTREAM_EVAL linear or finetune, got {cfg.DOWNSTREAM_EVAL!r}')
-    with open(path) as f:
-        table = yaml.safe_load(f)
+    table = load_yaml_mapping(path, 'best hyper-parameter table')
     if cfg.DATASET not in table:
         raise UserError(f'no best hyper-parameters for DATASET={cfg.DATASET!r}; known: {", ".join(sorted(table))}')
     for k, v in table[cfg.DATASET].items():

@@ -5,19 +5,27 @@ import difflib
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 from yacs.config import CfgNode
 
-from common.errors import UserError
+from common.errors import UserError, first_line
+from common.io import load_yaml_mapping
+from engine.knn import KNN_FEATURE_MODES
+from models.backbone import check_model_name
 
 DOWNSTREAM_MODES = ('', 'linear', 'finetune', 'knn', 'task2vec')
+INTERPOLATIONS = ('bicubic', 'bilinear', 'nearest', 'lanczos', 'box', 'hamming', 'random')
 
 _DEFAULTS: dict[str, Any] = {
     # the original's keys and defaults (ORIGINAL.md §2)
     'SEED': None,
+    'EXPT_NAME': '',         # run name for wandb and the submitit job ('' = the SAVE_DIR folder name)
+    'NOTES': '',             # notes of the wandb run
+    'PROJECT': 'vit-tdw',    # wandb project
     'SAVE_DIR': 'expts/tmp_last',
     'SAVE_MODEL': True,
     'DATA_DIR': '',
+    'SUBSET_PATH': '',       # .npy of indices into the training set (applied before SPLIT_FRAC)
+    'TEST_SUBSET_PATH': '',  # .npy of indices into the test set
     'RESUME': '',
     'BACKBONE_PATH': '',
     'LOG_LEVEL': 3,
@@ -67,8 +75,13 @@ _DEFAULTS: dict[str, Any] = {
     'DECAY_RATE': 0.1,
     'AMP': True,             # autocast + grad scaler on CUDA; ignored on CPU
     'KNN_TEMPERATURE': 0.07,
-    'WANDB_PROJECT': 'task2sim',
+    'ALLOW_PARTIAL_LOAD': False,  # a BACKBONE_PATH that fills only part of the backbone is refused unless True
+    'KNN_FEATURES': 'eval',  # eval | original (train-mode features as the original; engine/knn.py)
 }
+
+
+# keys whose default is None, and the type a value must have
+_NONE_DEFAULT_TYPES: dict[str, type] = {'SEED': int, 'SPLIT_FRAC': float, 'CUTMIX_MINMAX': list, 'GRAD_CLIP': float}
 
 
 class ClassifierConfig(CfgNode):
@@ -79,6 +92,11 @@ class ClassifierConfig(CfgNode):
         if init_dict:
             values.update(init_dict)
         super().__init__(values, key_list=key_list, new_allowed=new_allowed)
+
+
+def run_name(cfg: ClassifierConfig) -> str:
+    """The run's name for wandb and submitit: EXPT_NAME, else the SAVE_DIR folder name."""
+    return cfg.EXPT_NAME or Path(cfg.SAVE_DIR).name or 'task2sim'
 
 
 def _decode(value: Any) -> Any:
@@ -100,6 +118,14 @@ def set_value(cfg: CfgNode, key: str, raw: Any) -> None:
         value = list(value)
     if old is not None and value is not None and type(old) is not type(value):
         raise UserError(f'config key {key} expects {type(old).__name__} (default {old!r}), got {raw!r}')
+    want = _NONE_DEFAULT_TYPES.get(key) if old is None else None
+    if want is not None and value is not None:
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, tuple):
+            value = list(value)
+        if type(value) is not want:
+            raise UserError(f'config key {key} expects {want.__name__} or None, got {raw!r}')
     cfg[key] = value
 
 
@@ -115,19 +141,24 @@ def merge_overrides(cfg: CfgNode, pairs: Iterable[Any]) -> CfgNode:
 
 def merge_yaml(cfg: CfgNode, path: str | Path) -> CfgNode:
     """Merge a YAML file of ``KEY: value`` pairs (safe-loaded)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f'config file {str(path)!r} does not exist')
-    with open(path) as f:
-        try:
-            data = yaml.safe_load(f) or {}
-        except yaml.YAMLError as e:
-            raise UserError(f'config file {str(path)!r} is not valid YAML: {e}'.splitlines()[0]) from None
-    if not isinstance(data, dict):
-        raise UserError(f'config file {str(path)!r} must hold a mapping of KEY: value, got {type(data).__name__}')
+    data = load_yaml_mapping(path, 'config file')
     for k, v in data.items():
         set_value(cfg, str(k), v)
     return cfg
+
+
+def check_auto_augment(policy: str) -> None:
+    """An AUTO_AUGMENT string timm can build ('' = none), else one UserError."""
+    if not policy:
+        return
+    from timm.data.auto_augment import augment_and_mix_transform, auto_augment_transform, rand_augment_transform
+    build = (rand_augment_transform if policy.startswith('rand') else augment_and_mix_transform
+             if policy.startswith('augmix') else auto_augment_transform)
+    try:
+        build(policy, {})
+    except (AssertionError, ValueError, KeyError, IndexError) as e:
+        raise UserError(f'AUTO_AUGMENT={policy!r} is invalid ({first_line(e)}); allowed: "" (none) or a timm '
+                        f'policy such as rand-m9-mstd0.5-inc1, augmix-m5-w4-d2, original, v0') from None
 
 
 def validate(cfg: CfgNode) -> CfgNode:
@@ -136,8 +167,26 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'DOWNSTREAM_EVAL={cfg.DOWNSTREAM_EVAL!r} is invalid; allowed: {list(DOWNSTREAM_MODES)}')
     if cfg.DOWNSTREAM_EVAL == 'knn' and not cfg.NUM_NEIGHBORS:
         raise UserError('DOWNSTREAM_EVAL=knn needs NUM_NEIGHBORS, e.g. [5]')
+    if cfg.KNN_FEATURES not in KNN_FEATURE_MODES:
+        raise UserError(f'KNN_FEATURES={cfg.KNN_FEATURES!r} is invalid; allowed: {", ".join(KNN_FEATURE_MODES)}')
     if cfg.BATCH_SIZE < 1:
         raise UserError(f'BATCH_SIZE={cfg.BATCH_SIZE} must be >= 1')
+    bad_k = [k for k in cfg.NUM_NEIGHBORS if isinstance(k, bool) or not isinstance(k, int) or k < 1]
+    if bad_k:
+        raise UserError(f'NUM_NEIGHBORS={cfg.NUM_NEIGHBORS} is invalid; allowed: integers >= 1, e.g. [5]')
+    for key in ('MAX_EPOCHS', 'VAL_INTERVAL', 'LOG_INTERVAL'):
+        if cfg[key] < 1:
+            raise UserError(f'{key}={cfg[key]} is invalid; it must be >= 1')
+    if cfg.NUM_WORKERS < 0:
+        raise UserError(f'NUM_WORKERS={cfg.NUM_WORKERS} is invalid; allowed: 0 (load in the main process) or more')
+    if cfg.WARMUP_EPOCHS < 0:
+        raise UserError(f'WARMUP_EPOCHS={cfg.WARMUP_EPOCHS} is invalid; it must be >= 0')
+    if cfg.GRAD_CLIP is not None and not cfg.GRAD_CLIP > 0:
+        raise UserError(f'GRAD_CLIP={cfg.GRAD_CLIP} is invalid; allowed: None or a number > 0')
+    if cfg.INTERPOLATION not in INTERPOLATIONS:
+        raise UserError(f'INTERPOLATION={cfg.INTERPOLATION!r} is invalid; allowed: {", ".join(INTERPOLATIONS)}')
+    check_auto_augment(cfg.AUTO_AUGMENT)
+    check_model_name(cfg.MODEL)
     if cfg.INPUT_SIZE < 8:
         raise UserError(f'INPUT_SIZE={cfg.INPUT_SIZE} must be >= 8')
     if cfg.SPLIT_FRAC is not None and not 0.0 < float(cfg.SPLIT_FRAC) < 1.0:

@@ -1,27 +1,54 @@
 """Weighted k-NN evaluation on L2-normalised pooled features (the Task2Sim reward)."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import contextlib
+from typing import Callable, Iterator, Sequence
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from engine.logger import MetricLogger
+
+# eval: BatchNorm running statistics, no drop-path, a complete ordered training bank (this project's
+# default); original: what the original's kNN path does (it never calls model.eval()): train mode, so
+# BatchNorm uses each batch's statistics and drop-path is active, and the training bank is read shuffled
+# with drop_last, leaving the rows of the dropped partial batch as zero vectors with label 0
+KNN_FEATURE_MODES = ('eval', 'original')
+
+
+def knn_loader(dataset: Dataset, batch_size: int, mode: str, bank: bool, seed: int, num_workers: int = 0,
+               sampler: Sampler | None = None, pin_memory: bool = False) -> DataLoader:
+    """The loader of a kNN feature pass: ordered and complete, except the ``original`` mode's training bank."""
+    shuffled = mode == 'original' and bank
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, shuffle=shuffled and sampler is None,
+                      drop_last=shuffled, num_workers=num_workers, pin_memory=pin_memory,
+                      generator=torch.Generator().manual_seed(seed))
+
+
+@contextlib.contextmanager
+def seeded_draws(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed the global RNG that drop-path draws from, restoring its state afterwards."""
+    devices = [device] if device.type == 'cuda' else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
 
 
 @torch.no_grad()
 def extract_features(model: nn.Module, loader, device: torch.device, num_samples: int,
                      features_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor],
                      distributed: bool = False, log_interval: int = 25,
-                     log_enabled: bool = True) -> tuple[torch.Tensor, torch.Tensor, float]:
+                     log_enabled: bool = True, train_mode: bool = False) -> tuple[torch.Tensor, torch.Tensor, float]:
     """Features and labels of every sample, placed at the sample's index (items are ``(img, label, index, ...)``).
 
     With several ranks each fills the rows of its own samples and the banks are summed, so the result
-    is the same as one process computing all rows. Returns (features [N, D], labels [N], img/s).
+    is the same as one process computing all rows. Rows no batch reached are zero with label -1.
+    ``train_mode`` runs the model in train mode (the original's kNN). Returns (features [N, D], labels [N], img/s).
     """
-    model.eval()
+    model.train(train_mode)
     feats = labels = None
     logger = MetricLogger(header='Features', print_freq=log_interval, enabled=log_enabled)
     for batch in logger.log_every(loader):
@@ -42,7 +69,30 @@ def extract_features(model: nn.Module, loader, device: torch.device, num_samples
         dist.all_reduce(shifted)
         dist.all_reduce(filled)
         feats, labels = feats.cpu(), (shifted - filled).cpu()
+    if feats is None:
+        raise ValueError('the feature loader yielded no batch')
     return feats, labels, logger.throughput
+
+
+def knn_features(model: nn.Module, train_loader, test_loader, mode: str, device: torch.device, seed: int,
+                 num_train: int, num_test: int,
+                 features_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor], distributed: bool = False,
+                 log_interval: int = 25, log_enabled: bool = True
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
+    """Training bank and test features in ``mode`` (loaders from ``knn_loader``): (train_f, train_y, test_f, test_y, img/s).
+
+    Drop-path draws come from one stream seeded with ``seed``, the training pass first, as in the original.
+    """
+    if mode not in KNN_FEATURE_MODES:
+        raise ValueError(f'kNN feature mode {mode!r} is invalid; allowed: {", ".join(KNN_FEATURE_MODES)}')
+    kw = dict(features_fn=features_fn, distributed=distributed, log_interval=log_interval,
+              log_enabled=log_enabled, train_mode=mode == 'original')
+    with seeded_draws(seed, device):
+        train_f, train_y, rate = extract_features(model, train_loader, device, num_train, **kw)
+        test_f, test_y, _ = extract_features(model, test_loader, device, num_test, **kw)
+    if mode == 'original':
+        train_y = train_y.clamp(min=0)   # the dropped batch's rows: zero vectors with label 0
+    return train_f, train_y, test_f, test_y, rate
 
 
 @torch.no_grad()

@@ -7,6 +7,8 @@ import time
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
+from common.errors import first_line
+
 log = logging.getLogger('engine')
 
 
@@ -64,7 +66,8 @@ class MetricLogger:
 class Tracker:
     """wandb when enabled (offline without an API key, never prompting); a no-op otherwise."""
 
-    def __init__(self, enabled: bool, project: str, name: str, config: dict[str, Any], save_dir: str):
+    def __init__(self, enabled: bool, project: str, name: str, config: dict[str, Any], save_dir: str,
+                 notes: str = ''):
         self.run = None
         if not enabled:
             return
@@ -76,10 +79,10 @@ class Tracker:
         mode = 'online' if os.environ.get('WANDB_API_KEY') else 'offline'
         os.environ.setdefault('WANDB_SILENT', 'true')
         try:
-            self.run = wandb.init(project=project, name=name, config=config, dir=save_dir, mode=mode,
+            self.run = wandb.init(project=project, name=name, notes=notes or None, config=config, dir=save_dir, mode=mode,
                                   settings=wandb.Settings(console='off'))
         except Exception as e:  # tracking must never stop a training job
-            log.warning('wandb could not start (%s); tracking disabled', str(e).splitlines()[0])
+            log.warning('wandb could not start (%s); tracking disabled', first_line(e))
 
     def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
         if self.run is not None:

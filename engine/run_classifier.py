@@ -23,14 +23,14 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from common.cli import run_cli
-from common.errors import UserError
+from common.errors import UserError, first_line
 from common.io import atomic_write_json
 from engine import checkpoint as ckpt
 from engine.args import parse_args
-from engine.config import ClassifierConfig
+from engine.config import ClassifierConfig, run_name
 from engine.distributed import DistEnv, OrderedDistributedSampler, cleanup, init_distributed
 from engine.engine import evaluate, train_one_epoch
-from engine.knn import extract_features, knn_classify
+from engine.knn import knn_classify, knn_features, knn_loader
 from engine.logger import Tracker
 from models.backbone import DownstreamClassifier, classifier_prefix, create_backbone, features_of
 
@@ -51,6 +51,24 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def load_subset_indices(path: str, key: str, size: int) -> np.ndarray:
+    """A 1-D integer index list from a .npy file (never unpickled), each index in 0..size-1."""
+    try:
+        idx = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise UserError(f'{key}={path!r} does not exist') from None
+    except (ValueError, OSError) as e:
+        raise UserError(f'{key}={path!r} is not a .npy array of indices (object arrays are refused): '
+                        f'{first_line(e)}') from None
+    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+        raise UserError(f'{key}={path!r} must hold a non-empty 1-D integer array, got shape {idx.shape} '
+                        f'dtype {idx.dtype}')
+    if idx.min() < 0 or idx.max() >= size:
+        raise UserError(f'{key}={path!r} has indices in {idx.min()}..{idx.max()}; allowed: 0..{size - 1} '
+                        f'(the set has {size} images)')
+    return idx.astype(np.int64)
 
 
 def _quick_subset(dataset, batch_size: int, world_size: int):
@@ -90,6 +108,12 @@ def build_data(cfg: ClassifierConfig, quick: bool, world_size: int) -> dict[str,
         num_classes = len(train.classes)
     else:
         raise UserError('set DATASET (a name in configs/datasets.yaml) or DATA_DIR')
+    if cfg.SUBSET_PATH:
+        train = train.subset(load_subset_indices(cfg.SUBSET_PATH, 'SUBSET_PATH', len(train)))
+    if cfg.TEST_SUBSET_PATH:
+        if test is None:
+            raise UserError('TEST_SUBSET_PATH needs a test set (DATASET or DATA_DIR/val), not TRAIN_ONLY')
+        test = test.subset(load_subset_indices(cfg.TEST_SUBSET_PATH, 'TEST_SUBSET_PATH', len(test)))
     if cfg.SPLIT_FRAC is not None and not cfg.TRAIN_ONLY:
         # the original: per class with seed 44 for a DATA_DIR folder, one global permutation otherwise
         train, val = carve_train_val(train, float(cfg.SPLIT_FRAC), per_class=bool(cfg.DATA_DIR) and not cfg.DATASET)
@@ -124,11 +148,13 @@ def build_model(cfg: ClassifierConfig, num_classes: int) -> nn.Module:
     if mode == '':
         model = create_backbone(cfg.MODEL, num_classes, cfg.DROP_RATE, cfg.DROP_PATH_RATE)
         if cfg.BACKBONE_PATH:
-            ckpt.load_backbone(model, cfg.BACKBONE_PATH, classifier_prefix(model))
+            ckpt.load_backbone(model, cfg.BACKBONE_PATH, classifier_prefix(model), cfg.ALLOW_PARTIAL_LOAD)
         return model
-    backbone = create_backbone(cfg.MODEL, 0, cfg.DROP_RATE, cfg.DROP_PATH_RATE if mode == 'finetune' else 0.0)
+    # drop-path is active in finetuning and in the original's train-mode kNN features
+    drop_path = cfg.DROP_PATH_RATE if mode == 'finetune' or (mode == 'knn' and cfg.KNN_FEATURES == 'original') else 0.0
+    backbone = create_backbone(cfg.MODEL, 0, cfg.DROP_RATE, drop_path)
     if cfg.BACKBONE_PATH:
-        ckpt.load_backbone(backbone, cfg.BACKBONE_PATH, classifier_prefix(backbone))
+        ckpt.load_backbone(backbone, cfg.BACKBONE_PATH, classifier_prefix(backbone), cfg.ALLOW_PARTIAL_LOAD)
     if mode == 'knn':
         return backbone
     return DownstreamClassifier(backbone, num_classes, cfg.DOWNSTREAM_DROP, frozen=mode == 'linear')
@@ -160,7 +186,7 @@ def _optimizer_and_scheduler(cfg: ClassifierConfig, model: nn.Module, updates_pe
             warmup_lr=cfg.WARMUP_LR, warmup_epochs=cfg.WARMUP_EPOCHS, step_on_epochs=not cfg.LR_STEP_ON_UPDATES,
             updates_per_epoch=updates_per_epoch)
     except (AssertionError, ValueError) as e:
-        raise UserError(f'OPTIM={cfg.OPTIM!r} / SCHED={cfg.SCHED!r}: {str(e).splitlines()[0]}') from None
+        raise UserError(f'OPTIM={cfg.OPTIM!r} / SCHED={cfg.SCHED!r}: {first_line(e)}') from None
     return optimizer, scheduler
 
 
@@ -204,8 +230,8 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
     if env.is_main:
         save_dir.mkdir(parents=True, exist_ok=True)
     results = _Results(save_dir / 'results.json', cfg, env.is_main)
-    tracker = Tracker(enabled=not debug and env.is_main, project=cfg.WANDB_PROJECT,
-                      name=save_dir.name, config=json.loads(json.dumps(cfg)), save_dir=str(save_dir))
+    tracker = Tracker(enabled=not debug and env.is_main, project=cfg.PROJECT, name=run_name(cfg),
+                      config=json.loads(json.dumps(cfg)), save_dir=str(save_dir), notes=cfg.NOTES)
     try:
         data = build_data(cfg, quick, env.world_size)
         model = build_model(cfg, data['num_classes']).to(device)
@@ -227,19 +253,41 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
         cleanup()
 
 
+def _knn_sampler(dataset, env: DistEnv, bank: bool, mode: str, seed: int):
+    if not env.distributed:
+        return None
+    if mode == 'original' and bank:   # the original: a shuffled DistributedSampler, drop_last in the loader
+        return DistributedSampler(dataset, num_replicas=env.world_size, rank=env.rank, shuffle=True, seed=seed)
+    return OrderedDistributedSampler(len(dataset), env.rank, env.world_size)
+
+
 def _run_knn(cfg, model, data, env, device, seed) -> dict[str, Any]:
-    train_loader = make_loader(data['train'], cfg, env, train=False, seed=seed, device=device)
-    test_loader = make_loader(data['test'], cfg, env, train=False, seed=seed, device=device)
-    kw = dict(device=device, features_fn=features_of, distributed=env.distributed,
-              log_interval=cfg.LOG_INTERVAL, log_enabled=env.is_main)
+    mode = cfg.KNN_FEATURES
+    per_rank = len(data['train']) // env.world_size
+    if mode == 'original' and per_rank < cfg.BATCH_SIZE:
+        raise UserError(f'KNN_FEATURES=original drops the last partial batch of the training bank (as the '
+                        f'original), so {len(data["train"])} training images with BATCH_SIZE={cfg.BATCH_SIZE} '
+                        f'leave no bank; use a BATCH_SIZE <= {max(per_rank, 1)} or KNN_FEATURES=eval')
+    loaders = [knn_loader(data[split], cfg.BATCH_SIZE, mode, bank=split == 'train', seed=seed,
+                          num_workers=cfg.NUM_WORKERS, pin_memory=device.type == 'cuda',
+                          sampler=_knn_sampler(data[split], env, split == 'train', mode, seed))
+               for split in ('train', 'test')]
     t0 = time.perf_counter()
-    train_f, train_y, rate = extract_features(model, train_loader, num_samples=len(data['train']), **kw)
-    test_f, test_y, _ = extract_features(model, test_loader, num_samples=len(data['test']), **kw)
+    try:
+        train_f, train_y, test_f, test_y, rate = knn_features(
+            model, *loaders, mode, device, seed, len(data['train']), len(data['test']), features_of,
+            distributed=env.distributed, log_interval=cfg.LOG_INTERVAL, log_enabled=env.is_main)
+    except ValueError as e:
+        if 'more than 1 value per channel' not in str(e):
+            raise
+        raise UserError(f'KNN_FEATURES=original: a batch of one image cannot use BatchNorm batch statistics at '
+                        f'INPUT_SIZE={cfg.INPUT_SIZE}; change BATCH_SIZE={cfg.BATCH_SIZE} so that no batch '
+                        f'holds a single image') from None
     accs = knn_classify(train_f, train_y, test_f, test_y, cfg.NUM_NEIGHBORS, data['num_classes'],
                         cfg.KNN_TEMPERATURE)
     for k, acc in accs.items():
         log.info('%d-NN top-1 accuracy: %.2f%%', k, acc)
-    return {'knn_acc': {str(k): v for k, v in accs.items()}, 'feature_img_per_s': rate,
+    return {'knn_acc': {str(k): v for k, v in accs.items()}, 'knn_features': mode, 'feature_img_per_s': rate,
             'seconds': time.perf_counter() - t0}
 
 

@@ -12,14 +12,14 @@ if __name__ == '__main__' and __package__ in (None, ''):
 
 import argparse
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from generator.generator_params import GenParams
 from generator.launch import add_generation_args, generate_and_print
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--tuple_str', required=True, nargs='+',
                    help='GenParams values in the order ' + ' '.join(GenParams.get_keys()))
     add_generation_args(p)

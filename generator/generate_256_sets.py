@@ -19,7 +19,7 @@ if __name__ == '__main__' and __package__ in (None, ''):
 
 import argparse
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from generator.generator_params import GenParams, grid_params
 from generator.launch import add_generation_args, generate_and_print
@@ -49,7 +49,7 @@ def selected_params(start_idx: int, end_idx: int, num_nodes: int, idx: int) -> l
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--start_idx', type=int, default=0)
     p.add_argument('--end_idx', type=int, default=256)
     p.add_argument('--num_nodes', type=int, default=1)

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from PIL import Image
@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from common.errors import UserError
 from common.io import atomic_write_bytes, atomic_write_json
+from common.validate import check_path_name
 from generator.generator_params import GenParams
 from generator.sampling import (MAX_DIST, MAX_HEIGHT, MAX_LIGHT_INTENSITY_VAR, MAX_ROT_ANGLE, MIN_DIST,
                                 ModelDraws, sample_image_spec)
@@ -42,6 +43,7 @@ log = logging.getLogger('generator')
 
 IMG_PREFIX = 'img_'          # TDWUtils.save_images adds the pass name: img_<model>_<NNNN>.jpg
 METADATA_NAME = 'metadata.txt'
+MAX_IMAGES_PER_SET = 10_000_000   # 250x the paper's 40k; a bound so a typo cannot run for ever
 PREVIEW_NAME = 'preview.png'
 TIME_FORMAT = '%H:%M %d.%m.%y'
 # Metadata fields that must match for a run to resume an existing, unfinished dataset.
@@ -62,6 +64,16 @@ def is_valid_jpeg(path: Path) -> bool:
             f.seek(-2, os.SEEK_END)
             return f.read(2) == b'\xff\xd9'
     except OSError:
+        return False
+
+
+def decodes(path: Path) -> bool:
+    """A full read test: the file decodes as an image (``--verify``)."""
+    try:
+        with Image.open(path) as im:
+            im.load()
+        return True
+    except (OSError, SyntaxError, ValueError):
         return False
 
 
@@ -115,13 +127,36 @@ class StageTimer:
         return {k: {'seconds': round(v, 4), 'count': self.counts[k]} for k, v in self.seconds.items()}
 
 
+def check_num_imgs(num_imgs: int) -> int:
+    """Images per set: an int in 1..MAX_IMAGES_PER_SET."""
+    if isinstance(num_imgs, bool) or not isinstance(num_imgs, int) or not 1 <= num_imgs <= MAX_IMAGES_PER_SET:
+        raise UserError(f'num_imgs={num_imgs!r} is invalid; allowed: 1..{MAX_IMAGES_PER_SET} images per set')
+    return num_imgs
+
+
+def make_output_dir(path: Path) -> None:
+    """Create ``path`` (and parents); a file in the way or an unwritable place is one UserError."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserError(f'output folder {str(path)!r} cannot be created: a file of that name (or above it) '
+                        f'is in the way') from None
+    except NotADirectoryError:
+        raise UserError(f'output folder {str(path)!r} cannot be created: a file is in its path') from None
+    except OSError as e:
+        raise UserError(f'output folder {str(path)!r} cannot be created: {e.strerror or e}') from None
+    if not os.access(path, os.W_OK):
+        raise UserError(f'output folder {str(path)!r} is not writable')
+
+
 class Generator:
     """Renders datasets of synthetic images for GenParams with a render backend and an object library."""
 
     def __init__(self, dataset_dir: str | os.PathLike, backend: Any = 'gl', library: Any = 'procedural',
                  screen_size: int = 256, output_size: int = 256, seed: int = 0,
                  num_classes: int | None = None, backend_options: dict | None = None,
-                 library_options: dict | None = None, jpeg_quality: int = 90, progress: bool = True):
+                 library_options: dict | None = None, jpeg_quality: int = 90, progress: bool = True,
+                 verify: bool = False):
         if screen_size < 1 or output_size < 1:
             raise UserError(f'screen_size={screen_size} and output_size={output_size} must be >= 1')
         if not 1 <= jpeg_quality <= 100:
@@ -136,6 +171,7 @@ class Generator:
         self.seed = int(seed)
         self.jpeg_quality = int(jpeg_quality)
         self.progress = progress
+        self.verify = verify   # decode every image of a complete set; re-render the broken ones
         if isinstance(library, str):
             from generator.library import create_library
             library = create_library(library, **(library_options or {}))
@@ -146,6 +182,8 @@ class Generator:
                 raise UserError(f'num_classes={num_classes} is invalid; library {library.name!r} has '
                                 f'{len(classes)} classes (allowed: 1..{len(classes)})')
             classes = classes[:num_classes]
+        for c in classes:   # class (and model) names become folder and file names under dataset_dir
+            check_path_name(c, f'class name of library {getattr(library, "name", library)!r}')
         self.classes = classes
         self._backend_name = backend if isinstance(backend, str) else getattr(backend, 'name', type(backend).__name__)
         self._backend = None if isinstance(backend, str) else backend
@@ -179,18 +217,19 @@ class Generator:
     def plan(self, num_imgs: int) -> list[WorkUnit]:
         """The (class, model, count) units of a set of ``num_imgs`` images, in library order."""
         per_class = num_imgs // len(self.classes)
+        models = {c: list(self.library.models(c)) for c in self.classes}
         units = []
-        for c in self.classes:
-            models = list(self.library.models(c))
-            if not models:
+        for c, names in models.items():
+            for m in names:
+                check_path_name(m, f'model name of class {c!r}')
+            if not names:
                 raise UserError(f'class {c!r} of library {self.library.name!r} has no models')
-            per_model = per_class // len(models)
-            if per_model < 1:
-                need = len(self.classes) * len(models)
-                raise UserError(f'num_imgs={num_imgs} is too small: class {c!r} has {len(models)} models '
-                                f'and there are {len(self.classes)} classes; use num_imgs >= {need} '
-                                f'or fewer classes (--num_classes)')
-            units.extend(WorkUnit(c, m, per_model) for m in models)
+            if per_class // len(names) < 1:
+                most = max(len(v) for v in models.values())
+                raise UserError(f'num_imgs={num_imgs} is too small: class {c!r} has {len(names)} models '
+                                f'and there are {len(self.classes)} classes (the largest has {most} models); '
+                                f'use num_imgs >= {len(self.classes) * most} or fewer classes (--num_classes)')
+            units.extend(WorkUnit(c, m, per_class // len(names)) for m in names)
         return units
 
     @staticmethod
@@ -225,15 +264,21 @@ class Generator:
             'start_time': time.time(),
         }
 
-    def _check_resumable(self, meta_path: Path, wanted: dict[str, Any]) -> dict[str, Any] | None:
+    def _check_resumable(self, meta_path: Path, wanted: dict[str, Any],
+                         any_finished: Callable[[], bool]) -> dict[str, Any] | None:
         try:
             old = json.loads(meta_path.read_text())
         except FileNotFoundError:
             return None
+        except NotADirectoryError:
+            raise UserError(f'{meta_path.parent} cannot be a dataset folder: a file is in its path') from None
         except ValueError:
             log.warning('unreadable %s; rewriting it', meta_path)
             return None
         diff = [k for k in RESUME_KEYS if k in old and old[k] != wanted[k]]
+        if diff and not any_finished():   # a run that failed before its first image: not started
+            log.info('%s has no finished image; starting it with the new settings', meta_path.parent)
+            return None
         if diff:
             got = ', '.join(f'{k}={old[k]!r} (now {wanted[k]!r})' for k in diff)
             raise UserError(f'{meta_path.parent} was generated with different settings: {got}; '
@@ -247,8 +292,7 @@ class Generator:
             gen_params.validate()
         except ValueError as e:
             raise UserError(str(e)) from e
-        if num_imgs < 1:
-            raise UserError(f'num_imgs={num_imgs} is invalid; it must be >= 1')
+        check_num_imgs(num_imgs)
         t_start = time.perf_counter()
         path = self.dataset_path(gen_params)
         images_dir = path / 'images'
@@ -257,13 +301,15 @@ class Generator:
         wanted = self._metadata(gen_params, num_imgs)
         wanted['units_sha256'] = hashlib.sha256(json.dumps(
             [[u.class_name, u.model_name, u.num_images] for u in units]).encode()).hexdigest()
-        old = self._check_resumable(meta_path, wanted)
-        if old is not None and 'end' in old:
+        old = self._check_resumable(meta_path, wanted, lambda: self._any_finished(images_dir, units))
+        if old is not None and 'end' in old and not (self.verify and self._remove_broken(images_dir, units)):
             log.info('%s is complete; nothing to do', path)
             return images_dir
         mine = self.shard_units(units, shard)
         if old is not None:
             wanted['start'], wanted['start_time'] = old.get('start', wanted['start']), old.get('start_time')
+        _ = self.backend   # a backend that refuses its options fails here, before anything is written
+        make_output_dir(path)
         atomic_write_json(meta_path, wanted, indent=4, sort_keys=True)
 
         timer = StageTimer()
@@ -289,6 +335,21 @@ class Generator:
         if all(not self._missing(images_dir, u) for u in units):
             self._finalize(path, units, wanted)
         return images_dir
+
+    def _remove_broken(self, images_dir: Path, units: list[WorkUnit]) -> int:
+        """Delete the images of a complete set that do not decode (they are rendered again); their count."""
+        broken = [f for u in units for f in (images_dir / u.class_name / image_name(u.model_name, i)
+                                             for i in range(u.num_images)) if not decodes(f)]
+        for f in broken:
+            f.unlink(missing_ok=True)
+        if broken:
+            log.warning('%s: %d image(s) did not decode; rendering them again', images_dir.parent, len(broken))
+        return len(broken)
+
+    def _any_finished(self, images_dir: Path, units: list[WorkUnit]) -> bool:
+        """True when some image of the set is already on disk (the set has been started)."""
+        return any(is_valid_jpeg(images_dir / u.class_name / image_name(u.model_name, i))
+                   for u in units if (images_dir / u.class_name).is_dir() for i in range(u.num_images))
 
     def _missing(self, images_dir: Path, unit: WorkUnit, clean: bool = False) -> list[int]:
         """Indices of the unit's images not finished yet; ``clean`` removes its stale temp files.

@@ -11,12 +11,16 @@ import argparse
 import json
 import logging
 import multiprocessing as mp
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from common.errors import UserError
-from generator.generator import Generator
+from common.procs import die_with_parent
+from common.validate import check_options, check_root_dir
+from generator.backends import backend_class
+from generator.generator import MAX_IMAGES_PER_SET, Generator
 from generator.generator_params import GenParams
 
 log = logging.getLogger('generator')
@@ -52,6 +56,8 @@ def add_generation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument('--backend_opt', action='append', metavar='KEY=VALUE', help='extra backend option')
     p.add_argument('--library_opt', action='append', metavar='KEY=VALUE', help='extra library option')
     p.add_argument('--no_progress', action='store_true', help='no tqdm bar')
+    p.add_argument('--verify', action='store_true',
+                   help='decode every image of a complete set and render the broken ones again')
     g = p.add_argument_group('TDW backend')
     g.add_argument('--port', type=int, default=1071, help='controller port (worker i uses port + i)')
     g.add_argument('--launch_build', action='store_true', help='let tdw download and launch the build')
@@ -119,7 +125,7 @@ def generator_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return dict(backend=args.backend, library=args.library, screen_size=args.size,
                 output_size=args.output_size or args.size, seed=args.seed, num_classes=args.num_classes,
                 backend_options=backend_options, library_options=library_options,
-                jpeg_quality=args.jpeg_quality, progress=not args.no_progress)
+                jpeg_quality=args.jpeg_quality, progress=not args.no_progress, verify=args.verify)
 
 
 def _run_job(job: GenerationJob) -> list[str]:
@@ -130,8 +136,8 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
     """Render ``params`` as the options say (one shard, local workers or submitit); returns image dirs."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    if args.num_imgs < 1:
-        raise UserError(f'--num_imgs={args.num_imgs} is invalid; it must be >= 1')
+    if not 1 <= args.num_imgs <= MAX_IMAGES_PER_SET:
+        raise UserError(f'--num_imgs={args.num_imgs} is invalid; allowed: 1..{MAX_IMAGES_PER_SET} images per set')
     if args.workers < 1:
         raise UserError(f'--workers={args.workers} is invalid; it must be >= 1')
     kwargs = generator_kwargs(args)
@@ -141,6 +147,12 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
     root = str(args.root_dir)
     if (args.shard_idx is None) != (args.num_shards is None):
         raise UserError('--shard_idx and --num_shards go together')
+    # everything the workers would refuse, refused here before anything is written or started
+    check_root_dir(Path(root))
+    with Generator(root, **{k: v for k, v in kwargs.items() if k != 'backend_options'}) as gen:
+        gen.plan(args.num_imgs)
+    check_options(backend_class(kwargs['backend']), kwargs['backend_options'],
+                  f'backend {kwargs["backend"]!r} option (--backend_opt)', reserved=('library', 'size'))
     if args.shard_idx is not None:
         if not 0 <= args.shard_idx < args.num_shards:
             raise UserError(f'--shard_idx={args.shard_idx} is invalid; allowed: 0..{args.num_shards - 1}')
@@ -153,12 +165,12 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
         if args.no_wait:
             return []
     elif n > 1:
-        with mp.get_context('spawn').Pool(n) as pool:
+        with mp.get_context('spawn').Pool(n, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             pool.map(_run_job, jobs)
     else:
         return jobs[0]()
     # A pass over the finished sets: renders nothing, writes any missing preview and completion marker.
-    final = dict(kwargs, progress=False)
+    final = dict(kwargs, progress=False, verify=False)
     return GenerationJob(root, tuple_strs, args.num_imgs, (0, 1), final, args.verbose)()
 
 

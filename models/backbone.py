@@ -8,12 +8,18 @@ from torch import nn
 from common.errors import UserError
 
 
+def check_model_name(name: str) -> str:
+    """A timm architecture name, else one UserError with close names."""
+    if not timm.is_model(name):
+        close = timm.list_models(f'*{name.split("_")[0]}*')[:8] if name else []
+        raise UserError(f'unknown MODEL {name!r}; timm names such as {", ".join(close) or "resnet50, resnet18"}')
+    return name
+
+
 def create_backbone(name: str, num_classes: int, drop_rate: float = 0.0,
                     drop_path_rate: float = 0.0) -> nn.Module:
     """A timm model with a classifier of ``num_classes`` outputs (0 = pooled features only)."""
-    if not timm.is_model(name):
-        close = timm.list_models(f'*{name.split("_")[0]}*')[:8]
-        raise UserError(f'unknown MODEL {name!r}; timm names such as {", ".join(close) or "resnet50, resnet18"}')
+    check_model_name(name)
     kwargs = {'num_classes': num_classes, 'drop_rate': drop_rate}
     if drop_path_rate:
         kwargs['drop_path_rate'] = drop_path_rate

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from common.errors import UserError
+from common.errors import UserError, first_line
 from common.io import load_tensors
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -101,7 +101,7 @@ def build_resnet18_probe(num_classes: int = 1, weights: str = '') -> ProbeNetwor
             net = torchvision.models.resnet18(weights=torchvision.models.ResNet18_Weights.IMAGENET1K_V1)
         except Exception as e:  # no network, no cache
             raise UserError('resnet18 probe: torchvision could not download the ImageNet weights '
-                            f'({str(e).splitlines()[0][:120]}); pass a local weights file or use '
+                            f'({first_line(e)[:120]}); pass a local weights file or use '
                             'the offline probe efficientnet_lite0') from None
     else:
         net = torchvision.models.resnet18(weights=None)

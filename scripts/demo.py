@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json
 from scripts.mini_task2sim import (ALL_VARIED, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
@@ -119,7 +120,7 @@ def montage(path: Path, previews: dict[str, str]) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default='expts/demo', help='outputs (sets, controller, plots, results.json)')
     p.add_argument('--reward_db', default=str(REWARD_DB))
     p.add_argument('--task_db', default=str(TASK_DB))
@@ -237,5 +238,4 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from common.cli import ArgumentParser, run_cli
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
 from scripts.mini_task2sim import (HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
@@ -293,7 +294,7 @@ def controller_plot(res: dict, fresh: dict, path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--reward_db', default=str(REWARD_DB))
     p.add_argument('--task_db', default=str(TASK_DB))
     p.add_argument('--repeats', default=str(REPO / 'controller_db' / 'seed_repeats'))
@@ -345,5 +346,4 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
 
 if __name__ == '__main__':
-    from common.cli import run_cli
     run_cli(main)

@@ -4,12 +4,11 @@ python -m scripts.render_preview --out docs/preview_classes.png --classes 0:40 -
 """
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 from PIL import Image
 
-from common.cli import run_cli
+from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from generator.backends.gl import GLBackend
 from generator.generator_params import GenParams
@@ -68,7 +67,7 @@ def knob_grid(a) -> None:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--out', required=True)
     ap.add_argument('--library', default='procedural')
     ap.add_argument('--classes', default='0:40', help='slice start:stop of the class list')

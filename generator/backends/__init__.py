@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from common.errors import UserError
+from common.validate import check_options
 from generator.backends.base import RenderBackend
 
 # name -> "module:Class"; every class takes (library=..., size=..., **options).
@@ -35,4 +36,6 @@ def backend_class(name: str) -> type:
 
 def create_backend(name: str, library: Any, size: int, **options: Any) -> RenderBackend:
     """A backend rendering ``size`` x ``size`` images of ``library``'s models."""
-    return backend_class(name)(library=library, size=size, **options)
+    cls = backend_class(name)
+    check_options(cls, options, f'backend {name!r} option (--backend_opt)', reserved=('library', 'size'))
+    return cls(library=library, size=size, **options)

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from common.errors import UserError
+from common.validate import check_options
 
 
 def _procedural(**kw: Any):
     from generator.library.procedural import ProceduralLibrary
+    check_options(ProceduralLibrary, kw, "library 'procedural' option (--library_opt)")
     return ProceduralLibrary(**kw)
 
 
@@ -20,11 +22,13 @@ def _meshes(root: str | None = None, **kw: Any):
     from generator.library.mesh_folder import MeshFolderLibrary
     if root is None:
         raise UserError("the 'meshes' library needs a folder: use 'meshes:<root>' or pass root=<folder>")
+    check_options(MeshFolderLibrary, kw, "library 'meshes' option (--library_opt)", reserved=('root',))
     return MeshFolderLibrary(root, **kw)
 
 
 def _tdw(**kw: Any):
     from generator.backends.tdw_library import TDWLibrary
+    check_options(TDWLibrary, kw, "library 'tdw' option (--library_opt)")
     try:
         return TDWLibrary(**kw)
     except ImportError as e:   # tdw is optional (requirements-tdw.txt)
