@@ -422,3 +422,27 @@ def test_verify_renders_a_truncated_image_of_a_complete_set_again(tmp_path, caps
     assert images[3].read_bytes() != good, 'without --verify a complete set is not re-read'
     assert _run('gen', _fill(GEN, values) + ['--verify'], capsys)[0] == 0
     assert images[3].read_bytes() == good
+
+
+def test_a_set_or_table_without_finished_items_is_not_started(tmp_path, capsys):
+    """Left-overs of a run that failed before its first image / reward never block a run with other settings."""
+    values = {'out': str(tmp_path)}
+    meta = tmp_path / 'sets' / f'dataset_{ZERO}' / 'metadata.txt'
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({'seed': 0, 'backend': 'flat', 'library': 'procedural', 'num_classes': 2,
+                                'num_imgs': 16, 'screen_size': 7, 'output_size': 7}))
+    assert _run('gen', _fill(GEN, values), capsys)[0] == 0
+    assert json.loads(meta.read_text())['screen_size'] == 16 and 'end' in json.loads(meta.read_text())
+    from controller_db.build_reward_db import BuildConfig, RewardStore
+    out = tmp_path / 'rewards.json'
+    stale = BuildConfig(output=str(out), num_imgs=3)
+    RewardStore(stale).write_header({})
+    assert json.loads(out.read_text()) == {t: {} for t in stale.tasks}
+    fresh = RewardStore(BuildConfig(output=str(out), num_imgs=80))
+    fresh.check_compatible()    # no reward yet: forgotten, not refused
+    assert not out.exists() and not fresh.meta_path.exists()
+    RewardStore(stale).write_header({})
+    RewardStore(stale).record(ZERO, {t: 50.0 for t in stale.tasks}, {})
+    from common.errors import UserError
+    with pytest.raises(UserError, match='num_imgs=3'):
+        RewardStore(BuildConfig(output=str(out), num_imgs=80)).check_compatible()
