@@ -1,8 +1,14 @@
-"""Submit an engine job (engine/run_classifier.py) to Slurm with submitit, or run it locally.
+"""Submit an engine job (engine/run_classifier.py) or generation shards to Slurm with submitit, or run them locally.
 
     python run_with_submitit.py --ngpus 4 --nodes 1 --timeout 2880 --cfg-yml configs/pt_default.yaml \
         --cfg-override DATA_DIR /data/dataset_1_0_1_1_1_1_0_1_0/images SAVE_DIR expts/pt_1_0_1_1_1_1_0_1_0
     python run_with_submitit.py --cluster local --ngpus 2 --debug --cfg-yml configs/knn_defaults.yaml ...
+    python run_with_submitit.py --generate --shards 8 --partition cpu --root_dir /data/sets \
+        --tuple_str 1_0_1_1_1_1_0_1_0 --num_imgs 40000          # 8 array tasks of generator shards
+    python run_with_submitit.py --generate --shards 64 --root_dir /data/sets --num_imgs 40000   # all 256 sets
+
+With ``--generate`` the other arguments are the generator's (``generator/gen_from_tuple_str.py`` when
+``--tuple_str`` is given, else ``generator/generate_256_sets.py``), run with its ``--submitit`` option.
 
 Every engine flag (``--debug``, ``--quick``, ``--cfg-yml``, ``--cfg-override``, ``--KEY=VALUE``) passes through.
 The job requeues itself on preemption/timeout and resumes from SAVE_DIR/checkpoint.pth.tar.
@@ -14,14 +20,14 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from common.cli import ArgumentParser, one_line, run_cli
 from common.errors import UserError
+from common.submit import CLUSTERS, make_executor
 from engine.args import parse_args
 from engine.config import run_name
 
-CLUSTERS = ('slurm', 'local', 'debug')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--long_partition', default='long', help='partition used with --long_job')
     p.add_argument('--account', default='', help='Slurm account')
     p.add_argument('--no_wait', action='store_true', help='return after submission (default for slurm)')
+    p.add_argument('--generate', action='store_true', help='submit generator shards instead of an engine job')
+    p.add_argument('--shards', type=int, default=1, help='with --generate: array tasks (one shard each)')
     return p
+
+
+def submit_generation(args: argparse.Namespace, gen_argv: list[str]) -> list[str]:
+    """The generator CLI with its submitit option (one array task per shard)."""
+    from generator import gen_from_tuple_str, generate_256_sets
+    cli = gen_from_tuple_str if any(a.split('=')[0] == '--tuple_str' for a in gen_argv) else generate_256_sets
+    extra = ['--submitit', '--workers', str(args.shards), '--timeout', str(args.timeout)]
+    if args.cluster != 'slurm':
+        extra += ['--cluster', args.cluster]
+    for flag, value in (('--job_dir', args.job_dir), ('--partition', args.partition)):
+        if value:
+            extra += [flag, value]
+    if args.no_wait:
+        extra.append('--no_wait')
+    return cli.main([*gen_argv, *extra])
 
 
 class Trainer:
@@ -73,7 +96,6 @@ class Trainer:
 
 def submit(argv: Sequence[str] | None = None):
     """Submit the job; returns the submitit Job (for local/debug: after it finished)."""
-    import submitit
     args, engine_argv = build_parser().parse_known_args(argv)
     if args.cluster not in CLUSTERS:
         raise UserError(f'--cluster {args.cluster!r} is invalid; allowed: {", ".join(CLUSTERS)}')
@@ -81,28 +103,26 @@ def submit(argv: Sequence[str] | None = None):
         raise UserError(f'--ngpus {args.ngpus} and --nodes {args.nodes} must be >= 1')
     if args.cluster != 'slurm' and args.nodes != 1:
         raise UserError(f'--nodes {args.nodes}: the {args.cluster} executor runs on one node only')
+    if args.generate:
+        if args.shards < 1:
+            raise UserError(f'--shards {args.shards} is invalid; it must be >= 1')
+        return submit_generation(args, engine_argv)
     _, cfg = parse_args(engine_argv)  # validate the engine config before submitting
     job_dir = Path(args.job_dir or Path(cfg.SAVE_DIR) / 'slurm').resolve()
     job_dir.mkdir(parents=True, exist_ok=True)
     dist_url = (job_dir / f'{uuid.uuid4().hex}_init').as_uri()
 
-    executor = submitit.AutoExecutor(folder=job_dir / '%j', cluster=None if args.cluster == 'slurm' else args.cluster,
-                                     slurm_max_num_timeout=30)
     import torch
     gpus = args.ngpus if (args.cluster == 'slurm' or torch.cuda.is_available()) else 0
-    params = dict(timeout_min=args.timeout, tasks_per_node=args.ngpus, nodes=args.nodes,
-                  gpus_per_node=gpus, cpus_per_task=6 if args.cluster == 'slurm' else 1,
-                  name=run_name(cfg))
-    if args.cluster == 'slurm':
-        params.update(mem_gb=40 * args.ngpus, slurm_signal_delay_s=120)
-        partition = args.long_partition if args.long_job else args.partition
-        if partition:
-            params['slurm_partition'] = partition
-        if args.account:
-            params['slurm_account'] = args.account
-        if args.comment:
-            params['slurm_comment'] = args.comment
-    executor.update_parameters(**params)
+    slurm: dict[str, Any] = {'mem_gb': 40 * args.ngpus, 'slurm_signal_delay_s': 120}
+    if args.account:
+        slurm['slurm_account'] = args.account
+    if args.comment:
+        slurm['slurm_comment'] = args.comment
+    executor = make_executor(job_dir / '%j', None if args.cluster == 'slurm' else args.cluster, run_name(cfg),
+                             args.timeout, 6 if args.cluster == 'slurm' else 1,
+                             args.long_partition if args.long_job else args.partition, slurm,
+                             tasks_per_node=args.ngpus, nodes=args.nodes, gpus_per_node=gpus)
     job = executor.submit(Trainer(engine_argv, dist_url))
     logs = job_dir / str(job.job_id)
     if args.cluster == 'slurm' or args.no_wait:

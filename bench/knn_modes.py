@@ -24,7 +24,9 @@ from scipy.stats import spearmanr
 from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json, atomic_write_text
-from controller_db.build_reward_db import BuildConfig, balanced_order, build
+from rewards.build import build
+from rewards.config import BuildConfig
+from rewards.settings import balanced_order
 from engine.knn import KNN_FEATURE_MODES
 from generator.generator_params import grid_params
 

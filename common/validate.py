@@ -4,7 +4,7 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from common.errors import UserError
 
@@ -17,6 +17,14 @@ def check_path_name(name: Any, what: str) -> str:
         raise UserError(f'{what} {text!r} cannot be used as a folder name; allowed: a non-empty name without '
                         f'"/", "\\", control characters, surrounding spaces, and not "." or ".."')
     return text
+
+
+def check_choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``allowed``, else one UserError naming ``name`` (a flag or config key)."""
+    if value not in allowed:
+        sep = '=' if name.isupper() else ' '
+        raise UserError(f'{name}{sep}{value!r} is invalid; allowed: {", ".join(map(str, allowed))}')
+    return value
 
 
 def check_options(target: Callable[..., Any], options: dict[str, Any], what: str,

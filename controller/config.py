@@ -5,8 +5,10 @@ from typing import Any, Sequence
 
 from yacs.config import CfgNode
 
+from common.config import merge_overrides, merge_yaml
+from common.device import check_device_name
 from common.errors import UserError
-from engine.config import merge_overrides, merge_yaml
+from common.validate import check_choice
 from controller.reward_db import REWARD_NORMALISERS
 from generator.generator_params import GRID_FIELDS
 
@@ -94,12 +96,9 @@ class ControllerConfig(CfgNode):
 
 def validate(cfg: CfgNode) -> CfgNode:
     """Check the values whose allowed set is known; raise UserError naming the bad one."""
-    if cfg.OPTIM not in OPTIMIZERS:
-        raise UserError(f'OPTIM={cfg.OPTIM!r} is invalid; allowed: {list(OPTIMIZERS)}')
-    if cfg.INPUT_NORM not in INPUT_NORMS:
-        raise UserError(f'INPUT_NORM={cfg.INPUT_NORM!r} is invalid; allowed: {list(INPUT_NORMS)}')
-    if cfg.REWARD_NORM not in REWARD_NORMS:
-        raise UserError(f'REWARD_NORM={cfg.REWARD_NORM!r} is invalid; allowed: {list(REWARD_NORMS)}')
+    check_choice('OPTIM', cfg.OPTIM, OPTIMIZERS)
+    check_choice('INPUT_NORM', cfg.INPUT_NORM, INPUT_NORMS)
+    check_choice('REWARD_NORM', cfg.REWARD_NORM, REWARD_NORMS)
     shrink = cfg.SHRINK_COS
     if shrink is not None and shrink != 'auto' and (isinstance(shrink, bool) or not isinstance(shrink, (int, float))
                                                     or not -1.0 <= shrink <= 1.01):
@@ -125,8 +124,7 @@ def validate(cfg: CfgNode) -> CfgNode:
     from models.probes import PROBES
     if cfg.PROBE not in PROBES:
         raise UserError(f'PROBE={cfg.PROBE!r} is invalid; allowed: {sorted(PROBES)}')
-    if cfg.DEVICE not in ('', 'cpu') and not str(cfg.DEVICE).startswith('cuda'):
-        raise UserError(f'DEVICE={cfg.DEVICE!r} is invalid; allowed: "", "cpu", "cuda", "cuda:N"')
+    check_device_name(cfg.DEVICE)
     if cfg.CKPT_SAVE_INTERVAL is not None and cfg.CKPT_SAVE_INTERVAL < 1:
         raise UserError(f'CKPT_SAVE_INTERVAL={cfg.CKPT_SAVE_INTERVAL} must be >= 1 or None')
     return cfg

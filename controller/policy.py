@@ -5,7 +5,7 @@ from typing import Sequence
 
 import torch
 
-from generator.generator_params import DEFAULTS, GRID_FIELDS, GenParams, grid_params
+from generator.generator_params import DEFAULTS, GRID_FIELDS, GenParams, grid_bit, grid_params
 
 
 def add_exploration_noise(probs: torch.Tensor, eps: float) -> torch.Tensor:
@@ -47,8 +47,7 @@ class SettingCodec:
         base = 0
         for i, f in enumerate(GRID_FIELDS):
             if f not in self.head_names:
-                bit = (DEFAULTS[f] - 1) // 2 if f == 'materials' else DEFAULTS[f]
-                base += bit << (7 - i)
+                base += grid_bit(f, DEFAULTS[f]) << (7 - i)
         self.base_index = base
         # the head options that produce each grid index (only exact for indices reachable by the heads)
         idx = torch.arange(256)
@@ -68,4 +67,4 @@ class SettingCodec:
 
     def tuple_str_to_choices(self, tuple_str: str) -> torch.Tensor:
         gp = GenParams.from_tuple_str(tuple_str)
-        return torch.tensor([(gp[h] // 2) if h == 'materials' else gp[h] for h in self.head_names])
+        return torch.tensor([grid_bit(h, gp[h]) for h in self.head_names])

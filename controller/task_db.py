@@ -11,9 +11,10 @@ if __name__ == '__main__' and __package__ in (None, ''):
     from pathlib import Path as _P
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
+import sys
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import torch
 
@@ -24,6 +25,7 @@ from common.validate import check_root_dir
 from controller.task_embedding import (EmbeddingSettings, check_can_add, data_dir_spec, embed_named_datasets,
                                        write_settings)
 from datasets import list_datasets
+from datasets.catalog import EMBEDDED_TASKS
 from models.probes import PROBES
 
 TaskDB = dict[str, dict[str, torch.Tensor]]
@@ -82,12 +84,27 @@ def cosine_matrix(vecs: torch.Tensor, other: torch.Tensor | None = None) -> torc
     return a @ b.T
 
 
+# ``--preset embedded``: this project's own task DB of the 8 embedded tasks (docs/mini_task2sim.md): the
+# offline EfficientNet-Lite0 probe at 112 px, at most 700 class-balanced train images per task, 512 Fisher
+# samples, 2,000 classifier samples per epoch. Any flag given explicitly overrides a preset value.
+PRESETS: dict[str, dict[str, Any]] = {
+    'embedded': {'output': 'task_db/efficientnet_lite0_8_tasks.pt', 'probe': 'efficientnet_lite0', 'input_size': 112,
+                 'max_images': 700, 'max_samples': 512, 'classifier_samples': 2000, 'device': 'cpu',
+                 'datasets': list(EMBEDDED_TASKS)},
+}
+TASK_FLAGS = ('--datasets', '--tasks', '--data_dirs')
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pre = ArgumentParser(add_help=False)
+    pre.add_argument('--preset', default=None, choices=sorted(PRESETS))
+    preset = pre.parse_known_args(argv)[0].preset
     p = ArgumentParser(description='Compute Task2Vec embeddings of named datasets (or image folders) '
                                             'and write a task DB .pt file with its settings sidecar.')
     p.add_argument('--datasets', '--tasks', nargs='*', default=[], help='dataset names known to datasets.build_dataset')
     p.add_argument('--data_dirs', nargs='*', default=[], help='ImageFolder paths; the task name is NAME=PATH or the folder name')
-    p.add_argument('--output', required=True, help='task DB file to write (merged into it when it exists)')
+    p.add_argument('--output', default=None, help='task DB file to write (merged into it when it exists)')
     p.add_argument('--probe', default='efficientnet_lite0', choices=sorted(PROBES))
     p.add_argument('--probe_weights', default='', help='local ImageNet weights file for the probe (resnet18)')
     p.add_argument('--input_size', type=int, default=224)
@@ -102,7 +119,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument('--device', default='', help='"" = cuda when available, else cpu')
     p.add_argument('--threads', type=int, default=0, help='torch threads (0 = default)')
     p.add_argument('--overwrite', action='store_true', help='recompute tasks already in --output')
+    p.add_argument('--preset', default=None, choices=sorted(PRESETS),
+                   help="a set of defaults: 'embedded' = this project's DB of the 8 embedded tasks")
+    if preset:
+        values = dict(PRESETS[preset])
+        if any(a.split('=')[0] in TASK_FLAGS for a in argv):   # tasks named: the preset's list does not apply
+            values.pop('datasets')
+        p.set_defaults(**values)
     args = p.parse_args(argv)
+    if not args.output:
+        raise UserError('--output is required (a task DB .pt file), or use --preset embedded')
     if not args.datasets and not args.data_dirs:
         raise UserError('name at least one task with --datasets NAME ... or --data_dirs [NAME=]PATH ...')
     known = list_datasets()

@@ -17,6 +17,7 @@ import timm
 import torch
 from torch.utils.data import Dataset, Subset
 
+from common.device import resolve_device
 from common.errors import UserError
 from common.io import atomic_write_json, sidecar_path
 from controller.task2vec import Task2VecConfig, dataset_labels, task2vec
@@ -145,7 +146,7 @@ def embed_named_datasets(settings: EmbeddingSettings, names: Sequence[str] = (),
                          probe_weights: str = '', device: str = '', skip: Iterable[str] = ()
                          ) -> Iterator[tuple[str, dict[str, torch.Tensor], dict[str, int]]]:
     """(name, embedding, image counts) of registered datasets' train splits and ImageFolders (``[NAME=]PATH``)."""
-    dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    dev = resolve_device(device, '--device')
     transform = build_eval_transform(input_size=settings.input_size)
     jobs = [(n, (lambda n=n: build_dataset(n, split='train', transform=transform))) for n in names]
     for spec in data_dirs:

@@ -26,8 +26,10 @@ import numpy as np
 import torch
 
 from common.cli import ArgumentParser, run_cli
+from common.device import resolve_device
 from common.errors import UserError
 from common.io import atomic_write_json
+from common.tracking import Tracker
 from controller.checkpoint import load_weights, member_states, read_checkpoint, save_checkpoint
 from controller.config import ControllerConfig, config_to_dict
 from controller.evaluate import baselines, evaluate_split, similarity_weighted_probs
@@ -44,14 +46,6 @@ from generator.generator_params import grid_params
 
 log = logging.getLogger('controller')
 DEFAULT_YAML = Path(__file__).resolve().parents[1] / 'configs' / 'controller_default.yaml'
-
-
-def resolve_device(name: str) -> torch.device:
-    if name:
-        if name.startswith('cuda') and not torch.cuda.is_available():
-            raise UserError(f'DEVICE={name!r} but CUDA is not available; use "" or "cpu"')
-        return torch.device(name)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
 def _fmt(v: float | None) -> str:
@@ -143,7 +137,6 @@ def run_controller(cfg: ControllerConfig, debug: bool = True) -> dict[str, Any]:
 
     tracker = None
     if not debug:
-        from engine.logger import Tracker
         tracker = Tracker(True, cfg.PROJECT, cfg.EXPT_NAME or save_dir.name, config_to_dict(cfg), str(save_dir))
     ckpt_path = save_dir / 'checkpoint.pth.tar'
     history, train_seconds = TrainHistory(), 0.0

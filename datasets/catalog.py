@@ -130,3 +130,7 @@ GENERIC_LOADERS: dict[str, DatasetInfo] = {
     'folder_train_test': DatasetInfo(folders.load_train_test_folders, False, 'your own data',
                                      'train/<class>/<images> and test/<class>/<images>'),
 }
+
+# The embedded real tasks (no download; class subsets of Digits and MNIST count as their own tasks), in
+# catalog order: the default tasks of this project's reward table and task DB.
+EMBEDDED_TASKS: tuple[str, ...] = tuple(name for name, info in CATALOG.items() if info.embedded)

@@ -8,7 +8,8 @@ from typing import Sequence
 from common.cli import ArgumentParser
 from common.errors import UserError
 from common.io import load_yaml_mapping
-from engine.config import ClassifierConfig, merge_overrides, merge_yaml, set_value, validate
+from common.config import merge_overrides, merge_yaml, set_value
+from engine.config import ClassifierConfig, validate
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
 BEST_HPS = {'linear': CONFIG_DIR / 'lineval_best_hps.yaml', 'finetune': CONFIG_DIR / 'finetune_best_hps.yaml'}

@@ -1,18 +1,18 @@
 """ClassifierConfig: every knob of a pre-training / downstream job (the original's keys and defaults)."""
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any, Iterable
 
 from yacs.config import CfgNode
 
+from common.config import merge_overrides, merge_yaml, set_value
+from common.device import check_device_name
 from common.errors import UserError, first_line
-from common.io import load_yaml_mapping
 from engine.knn import KNN_FEATURE_MODES
 from models.backbone import check_model_name
 
-DOWNSTREAM_MODES = ('', 'linear', 'finetune', 'knn', 'task2vec')
+DOWNSTREAM_MODES = ('', 'linear', 'finetune', 'knn')
 INTERPOLATIONS = ('bicubic', 'bilinear', 'nearest', 'lanczos', 'box', 'hamming', 'random')
 
 _DEFAULTS: dict[str, Any] = {
@@ -87,6 +87,8 @@ _NONE_DEFAULT_TYPES: dict[str, type] = {'SEED': int, 'SPLIT_FRAC': float, 'CUTMI
 class ClassifierConfig(CfgNode):
     """A yacs node with every classifier-job key; unknown keys are rejected."""
 
+    NONE_DEFAULT_TYPES = _NONE_DEFAULT_TYPES
+
     def __init__(self, init_dict: dict | None = None, key_list=None, new_allowed: bool = False):
         values = {k: (list(v) if isinstance(v, list) else v) for k, v in _DEFAULTS.items()}
         if init_dict:
@@ -99,52 +101,17 @@ def run_name(cfg: ClassifierConfig) -> str:
     return cfg.EXPT_NAME or Path(cfg.SAVE_DIR).name or 'task2sim'
 
 
-def _decode(value: Any) -> Any:
-    return CfgNode._decode_cfg_value(value) if isinstance(value, str) else value
-
-
-def set_value(cfg: CfgNode, key: str, raw: Any) -> None:
-    """Set one key with type checking; an unknown key or wrong type raises UserError naming it."""
-    if key not in cfg:
-        close = difflib.get_close_matches(key, list(cfg.keys()), n=3)
-        hint = f'; did you mean {", ".join(close)}?' if close else f'; allowed keys: {", ".join(sorted(cfg.keys()))}'
-        raise UserError(f'unknown config key {key!r}{hint}')
-    value, old = _decode(raw), cfg[key]
-    if isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if isinstance(old, list) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = [value]
-    if isinstance(old, list) and isinstance(value, tuple):
-        value = list(value)
-    if old is not None and value is not None and type(old) is not type(value):
-        raise UserError(f'config key {key} expects {type(old).__name__} (default {old!r}), got {raw!r}')
-    want = _NONE_DEFAULT_TYPES.get(key) if old is None else None
-    if want is not None and value is not None:
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if isinstance(value, tuple):
-            value = list(value)
-        if type(value) is not want:
-            raise UserError(f'config key {key} expects {want.__name__} or None, got {raw!r}')
-    cfg[key] = value
-
-
-def merge_overrides(cfg: CfgNode, pairs: Iterable[Any]) -> CfgNode:
-    """Merge a flat ``[KEY, VALUE, KEY, VALUE, ...]`` list (yacs merge_from_list form)."""
-    pairs = list(pairs)
-    if len(pairs) % 2:
-        raise UserError(f'--cfg-override needs KEY VALUE pairs, got an odd number of items: {pairs}')
-    for k, v in zip(pairs[0::2], pairs[1::2]):
-        set_value(cfg, str(k), v)
-    return cfg
-
-
-def merge_yaml(cfg: CfgNode, path: str | Path) -> CfgNode:
-    """Merge a YAML file of ``KEY: value`` pairs (safe-loaded)."""
-    data = load_yaml_mapping(path, 'config file')
-    for k, v in data.items():
-        set_value(cfg, str(k), v)
-    return cfg
+def build_config(yamls: Iterable[str | Path] = (), overrides: dict[str, Any] | None = None,
+                 extra: Iterable[Any] = ()) -> ClassifierConfig:
+    """A validated ClassifierConfig: the defaults, then ``yamls`` in order, then ``overrides`` (KEY: value),
+    then ``extra`` (a flat KEY VALUE list, e.g. a user's --engine_override)."""
+    cfg = ClassifierConfig()
+    for path in yamls:
+        merge_yaml(cfg, path)
+    for key, value in (overrides or {}).items():
+        set_value(cfg, key, value)
+    merge_overrides(cfg, list(extra))
+    return validate(cfg)
 
 
 def check_auto_augment(policy: str) -> None:
@@ -163,6 +130,9 @@ def check_auto_augment(policy: str) -> None:
 
 def validate(cfg: CfgNode) -> CfgNode:
     """Check values whose allowed set is known; raise UserError naming the bad one."""
+    if cfg.DOWNSTREAM_EVAL == 'task2vec':   # the original's mode; Task2Vec lives in the controller here
+        raise UserError('DOWNSTREAM_EVAL=task2vec is not an engine mode here: embed tasks with '
+                        'python controller/task_db.py --tasks NAME ... --output DB.pt (README)')
     if cfg.DOWNSTREAM_EVAL not in DOWNSTREAM_MODES:
         raise UserError(f'DOWNSTREAM_EVAL={cfg.DOWNSTREAM_EVAL!r} is invalid; allowed: {list(DOWNSTREAM_MODES)}')
     if cfg.DOWNSTREAM_EVAL == 'knn' and not cfg.NUM_NEIGHBORS:
@@ -191,6 +161,5 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'INPUT_SIZE={cfg.INPUT_SIZE} must be >= 8')
     if cfg.SPLIT_FRAC is not None and not 0.0 < float(cfg.SPLIT_FRAC) < 1.0:
         raise UserError(f'SPLIT_FRAC={cfg.SPLIT_FRAC} must be in (0, 1)')
-    if cfg.DEVICE not in ('', 'cpu') and not str(cfg.DEVICE).startswith('cuda'):
-        raise UserError(f'DEVICE={cfg.DEVICE!r} is invalid; allowed: "", "cpu", "cuda", "cuda:N"')
+    check_device_name(cfg.DEVICE)
     return cfg

@@ -115,3 +115,15 @@ def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_fea
             correct[k] += (votes.argmax(dim=1) == target).sum().item()
     n = max(test_feats.shape[0], 1)
     return {k: 100.0 * correct[k] / n for k in ks}
+
+
+def knn_accuracy(model: nn.Module, train_loader, test_loader, ks: Sequence[int], num_classes: int, mode: str,
+                 device: torch.device, seed: int, num_train: int, num_test: int,
+                 features_fn: Callable[[nn.Module, torch.Tensor], torch.Tensor], temperature: float = 0.07,
+                 distributed: bool = False, log_interval: int = 25,
+                 log_enabled: bool = True) -> tuple[dict[int, float], float]:
+    """The kNN reward: features in ``mode`` (loaders from ``knn_loader``), then top-1 accuracy per k; (accs, img/s)."""
+    train_f, train_y, test_f, test_y, rate = knn_features(
+        model, train_loader, test_loader, mode, device, seed, num_train, num_test, features_fn,
+        distributed=distributed, log_interval=log_interval, log_enabled=log_enabled)
+    return knn_classify(train_f, train_y, test_f, test_y, ks, num_classes, temperature), rate

@@ -23,27 +23,20 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from common.cli import run_cli
+from common.device import resolve_device
 from common.errors import UserError, first_line
 from common.io import atomic_write_json
+from common.tracking import Tracker
 from engine import checkpoint as ckpt
 from engine.args import parse_args
 from engine.config import ClassifierConfig, run_name
 from engine.distributed import DistEnv, OrderedDistributedSampler, cleanup, init_distributed
 from engine.engine import evaluate, train_one_epoch
-from engine.knn import knn_classify, knn_features, knn_loader
-from engine.logger import Tracker
+from engine.knn import knn_accuracy, knn_loader
 from models.backbone import DownstreamClassifier, classifier_prefix, create_backbone, features_of
 
 log = logging.getLogger('engine')
 QUICK_BATCHES = 32
-
-
-def resolve_device(name: str) -> torch.device:
-    if name:
-        if name.startswith('cuda') and not torch.cuda.is_available():
-            raise UserError(f'DEVICE={name!r} requested but CUDA is not available')
-        return torch.device(name)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 
 def seed_everything(seed: int) -> None:
@@ -88,7 +81,7 @@ def build_data(cfg: ClassifierConfig, quick: bool, world_size: int) -> dict[str,
 
     mode = cfg.DOWNSTREAM_EVAL
     eval_tf = build_eval_transform(cfg.INPUT_SIZE)
-    train_tf = eval_tf if mode in ('knn', 'task2vec') else build_train_transform(
+    train_tf = eval_tf if mode == 'knn' else build_train_transform(
         cfg.INPUT_SIZE, cfg.COLOR_JITTER, cfg.AUTO_AUGMENT or None, cfg.INTERPOLATION)
     with_index = mode == 'knn'
     if cfg.TRAIN_ONLY:
@@ -222,8 +215,8 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
     env = init_distributed(dist_url, world_size, local_rank, device.type)
     if device.type == 'cuda' and not cfg.DEVICE:
         device = torch.device('cuda', env.local_rank)
-    logging.basicConfig(level=logging.INFO if env.is_main and cfg.LOG_LEVEL >= 2 else logging.WARNING,
-                        format='%(asctime)s %(message)s', datefmt='%H:%M:%S', force=True)
+    # the engine's own loggers only; handlers are the CLI's business (main)
+    log.setLevel(logging.INFO if env.is_main and cfg.LOG_LEVEL >= 2 else logging.WARNING)
     seed = 0 if cfg.SEED is None else int(cfg.SEED)
     seed_everything(seed)  # the same initial weights on every rank
     save_dir = Path(cfg.SAVE_DIR)
@@ -240,9 +233,6 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
                  data['num_classes'], cfg.MODEL, device, env.world_size)
         if cfg.DOWNSTREAM_EVAL == 'knn':
             out = _run_knn(cfg, model, data, env, device, seed)
-        elif cfg.DOWNSTREAM_EVAL == 'task2vec':
-            raise UserError('DOWNSTREAM_EVAL=task2vec runs through the controller: '
-                            'python controller/task2vec.py (see README)')
         else:
             out = _run_training(cfg, model, data, env, device, seed, results, tracker)
         results.set(final=out)
@@ -274,17 +264,16 @@ def _run_knn(cfg, model, data, env, device, seed) -> dict[str, Any]:
                for split in ('train', 'test')]
     t0 = time.perf_counter()
     try:
-        train_f, train_y, test_f, test_y, rate = knn_features(
-            model, *loaders, mode, device, seed, len(data['train']), len(data['test']), features_of,
-            distributed=env.distributed, log_interval=cfg.LOG_INTERVAL, log_enabled=env.is_main)
+        accs, rate = knn_accuracy(model, *loaders, cfg.NUM_NEIGHBORS, data['num_classes'], mode, device, seed,
+                                  len(data['train']), len(data['test']), features_of, cfg.KNN_TEMPERATURE,
+                                  distributed=env.distributed, log_interval=cfg.LOG_INTERVAL,
+                                  log_enabled=env.is_main)
     except ValueError as e:
         if 'more than 1 value per channel' not in str(e):
             raise
         raise UserError(f'KNN_FEATURES=original: a batch of one image cannot use BatchNorm batch statistics at '
                         f'INPUT_SIZE={cfg.INPUT_SIZE}; change BATCH_SIZE={cfg.BATCH_SIZE} so that no batch '
                         f'holds a single image') from None
-    accs = knn_classify(train_f, train_y, test_f, test_y, cfg.NUM_NEIGHBORS, data['num_classes'],
-                        cfg.KNN_TEMPERATURE)
     for k, acc in accs.items():
         log.info('%d-NN top-1 accuracy: %.2f%%', k, acc)
     return {'knn_acc': {str(k): v for k, v in accs.items()}, 'knn_features': mode, 'feature_img_per_s': rate,
@@ -345,6 +334,7 @@ def _run_training(cfg, model, data, env, device, seed, results, tracker) -> dict
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args, cfg = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(message)s', datefmt='%H:%M:%S')
     return run(cfg, debug=args.debug, quick=args.quick, dist_url=args.dist_url,
                world_size=args.world_size, local_rank=args.local_rank)
 

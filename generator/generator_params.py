@@ -78,13 +78,46 @@ class GenParams(CfgNode):
         return cls.from_tuple([int(p) for p in parts])
 
 
+# The paper's 256-setting grid: 8 bits, MSB first over GRID_FIELDS; a field's bit is its value, except
+# materials, whose bit 0/1 means materials 1/3 (the one home of this encoding).
+
+def grid_bit(field: str, value: int) -> int:
+    """The grid bit of a field's value (materials 1 -> 0, 3 -> 1; other fields: the value itself)."""
+    return (int(value) - 1) // 2 if field == 'materials' else int(value)
+
+
+def grid_value(field: str, bit: int) -> int:
+    """The field value of a grid bit (materials 0 -> 1, 1 -> 3)."""
+    return 2 * int(bit) + 1 if field == 'materials' else int(bit)
+
+
+def bits_to_grid_index(bits: Sequence[int]) -> int:
+    """Grid index of 8 bits in GRID_FIELDS order (MSB first)."""
+    return sum(int(b) << (7 - i) for i, b in enumerate(bits))
+
+
+def grid_bits(params: GenParams) -> list[int]:
+    """The 8 grid bits of a setting, in GRID_FIELDS order."""
+    return [grid_bit(f, params[f]) for f in GRID_FIELDS]
+
+
+def grid_index(params: GenParams) -> int:
+    """Inverse of ``grid_params``: the paper's index (0..255) of a grid setting."""
+    if params['pose_cam'] != 0 or params['materials'] not in (1, 3):
+        raise ValueError(f'setting {params.get_tuple_str()} is not one of the 256 grid settings '
+                         f'(pose_cam must be 0 and materials 1 or 3)')
+    return bits_to_grid_index(grid_bits(params))
+
+
+def is_grid_setting(params: GenParams) -> bool:
+    return params['pose_cam'] == 0 and params['materials'] in (1, 3)
+
+
 def grid_params(index: int) -> GenParams:
     """The paper's setting number ``index`` (0..255): 8 bits MSB first over GRID_FIELDS, materials = 2*bit+1."""
     if not 0 <= index < 256:
         raise ValueError(f'grid index {index} is out of range; allowed: 0..255')
-    bits = [(index >> (7 - i)) & 1 for i in range(8)]
-    values = dict(zip(GRID_FIELDS, bits))
-    values['materials'] = 2 * values['materials'] + 1
+    values = {f: grid_value(f, (index >> (7 - i)) & 1) for i, f in enumerate(GRID_FIELDS)}
     values['pose_cam'] = 0
     return GenParams(values).validate()
 

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from common.errors import UserError
 from common.procs import die_with_parent
+from common.submit import make_executor, submit_all
 from common.validate import check_options, check_root_dir
 from generator.backends import backend_class
 from generator.generator import MAX_IMAGES_PER_SET, Generator
@@ -183,18 +184,13 @@ def generate_and_print(args: argparse.Namespace, params: list[GenParams]) -> lis
 
 
 def _submit(args: argparse.Namespace, jobs: list[GenerationJob]) -> None:
-    import submitit
     folder = Path(args.job_dir or Path(args.root_dir) / 'slurm')
-    executor = submitit.AutoExecutor(folder=folder, cluster=args.cluster)
-    executor.update_parameters(timeout_min=args.timeout, name='task2sim_gen', cpus_per_task=args.cpus_per_task)
-    if executor.cluster == 'slurm':
-        extra: dict[str, Any] = {'slurm_array_parallelism': args.array_parallelism}
-        if args.partition:
-            extra['slurm_partition'] = args.partition
-        if args.gpus_per_task:
-            extra['gpus_per_node'] = args.gpus_per_task
-        executor.update_parameters(**extra)
-    submitted = executor.submit_array(jobs) if executor.cluster != 'debug' else [executor.submit(j) for j in jobs]
+    slurm: dict[str, Any] = {'slurm_array_parallelism': args.array_parallelism}
+    if args.gpus_per_task:
+        slurm['gpus_per_node'] = args.gpus_per_task
+    executor = make_executor(folder, args.cluster, 'task2sim_gen', args.timeout, args.cpus_per_task,
+                             args.partition, slurm)
+    submitted = submit_all(executor, jobs)
     print(f'submitted {len(submitted)} generation job(s) to {executor.cluster}: '
           f'{[j.job_id for j in submitted]} (logs in {folder})')
     if not args.no_wait:

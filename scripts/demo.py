@@ -29,7 +29,10 @@ from typing import Any, Sequence
 from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
 from common.io import atomic_write_json
-from scripts.mini_task2sim import (ALL_VARIED, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
+from rewards.config import BuildConfig
+from rewards.runner import SettingRunner
+from rewards.version import PIPELINE_VERSION
+from rewards.analysis import (ALL_VARIED, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
                                    complete_table, load_table, measured, task_vectors, train_controller)
 
 DEFAULT_SETTING = '0_0_0_0_0_1_0_0_0'   # the generator's default: nothing varied, natural materials
@@ -43,7 +46,6 @@ def live_rewards(meta: dict, settings: Sequence[str], out: Path, threads: int = 
     """Render, pre-train and 5-NN-score ``settings`` at the table's scale; {setting: {rewards, seconds, preview}}."""
     from tqdm import tqdm
 
-    from controller_db.build_reward_db import BuildConfig, SettingRunner
     scale = dict(meta['build']['scale'])
     cfg = BuildConfig(**{**scale, 'work_dir': str(out / 'work'), 'output': str(out / 'unused.json'),
                          'tasks': SEEN_TASKS + HELD_OUT_TASKS, 'clean': 'checkpoints', 'threads': threads,
@@ -139,19 +141,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     table, meta = load_table(args.reward_db)
     task_db = Path(args.task_db)
     if not task_db.is_file():
-        raise UserError(f'task DB {task_db} is missing; build it with python scripts/build_task_db.py')
+        raise UserError(f'task DB {task_db} is missing; build it with python controller/task_db.py --preset embedded')
     have = measured(table, tasks)
     scale = meta.get('build', {}).get('scale', {})
     say(f'reward table {args.reward_db}: {len(have)}/256 grid settings measured for all {len(tasks)} tasks '
         f'({scale.get("num_classes")} object classes, {scale.get("num_imgs")} images of {scale.get("size")} px '
         f'per set, {scale.get("model")} pre-trained {scale.get("epochs")} epochs, {scale.get("knn_k")}-NN)')
     say(f'seen tasks: {", ".join(SEEN_TASKS)}; held-out tasks: {", ".join(HELD_OUT_TASKS)}')
-    from controller_db.build_reward_db import code_fingerprint
-    table_code = meta.get('build', {}).get('versions', {}).get('code_sha256')
-    if table_code and table_code != code_fingerprint():
-        say('NOTE: the generator/engine/models/datasets/configs sources changed since the table was built; '
-            'live rewards below may differ from the table for that reason.')
-    say(f'task DB {task_db} (Task2Vec embeddings computed by scripts/build_task_db.py)')
+    table_version = meta.get('build', {}).get('versions', {}).get('pipeline_version')
+    if table_version != PIPELINE_VERSION:
+        say(f'NOTE: the table was built with reward pipeline version {table_version}, this code is version '
+            f'{PIPELINE_VERSION}; live rewards below may differ from the table for that reason.')
+    say(f'task DB {task_db} (Task2Vec embeddings computed by controller/task_db.py --preset embedded)')
 
     # 1-2. the controller on the seen tasks, predictions for the held-out ones
     table_for_controller = Path(args.reward_db)

@@ -27,7 +27,7 @@ import numpy as np
 from common.cli import ArgumentParser, run_cli
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
-from scripts.mini_task2sim import (HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
+from rewards.analysis import (GRID, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
                                    complete_table, field_effects, load_table, measured, rewards_matrix,
                                    task_vectors, train_controller)
 
@@ -121,7 +121,6 @@ def effects(table, tasks, settings, out: Path) -> tuple[str, dict]:
     if PAPER_TABLE.is_file():
         p = json.loads(PAPER_TABLE.read_text())
         ptasks = sorted(p)
-        from scripts.mini_task2sim import GRID
         paper = field_effects(rewards_matrix(p, ptasks, GRID), GRID)
         res['paper'] = {t: dict(zip(GRID_FIELDS, map(float, row))) for t, row in zip(ptasks, paper)}
     rows = [[f, float(ours[:, j].mean()), float(ours[:, j].min()), float(ours[:, j].max()),

@@ -433,7 +433,8 @@ def test_a_set_or_table_without_finished_items_is_not_started(tmp_path, capsys):
                                 'num_imgs': 16, 'screen_size': 7, 'output_size': 7}))
     assert _run('gen', _fill(GEN, values), capsys)[0] == 0
     assert json.loads(meta.read_text())['screen_size'] == 16 and 'end' in json.loads(meta.read_text())
-    from controller_db.build_reward_db import BuildConfig, RewardStore
+    from rewards.config import BuildConfig
+    from rewards.store import RewardStore
     out = tmp_path / 'rewards.json'
     stale = BuildConfig(output=str(out), num_imgs=3)
     RewardStore(stale).write_header({})

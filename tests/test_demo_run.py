@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from common.errors import UserError
-from controller_db.build_reward_db import BuildConfig, parse_settings
-from scripts.mini_task2sim import (GRID, HELD_OUT_TASKS, SEEN_TASKS, baseline_choices, complete_table,
+from rewards.config import BuildConfig
+from rewards.settings import parse_settings
+from rewards.analysis import (GRID, HELD_OUT_TASKS, SEEN_TASKS, baseline_choices, complete_table,
                                    field_bits, field_effects, measured)
 
 TASKS = SEEN_TASKS + HELD_OUT_TASKS

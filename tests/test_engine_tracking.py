@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from engine.logger import Tracker
+from common.tracking import Tracker
 
 
 def test_tracker_runs_offline_without_api_key(tmp_path, monkeypatch):

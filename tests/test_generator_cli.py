@@ -91,3 +91,14 @@ def test_local_gl_workers_rasterize_on_their_own_thread():
     assert generator_kwargs(two)['backend_options']['threads'] == 2
     assert 'threads' not in generator_kwargs(build_parser().parse_args(base + ['--workers', '2', '--submitit']))[
         'backend_options']
+
+
+def test_run_with_submitit_submits_generation_shards(tmp_path):
+    from run_with_submitit import submit
+    dirs = submit(['--generate', '--cluster', 'debug', '--shards', '2', '--root_dir', str(tmp_path / 'sets'),
+                   '--tuple_str', '0_0_0_0_0_1_0_0_0', '--num_imgs', '16', '--size', '16', '--backend', 'flat',
+                   '--num_classes', '2', '--no_progress'])
+    images = sorted((tmp_path / 'sets' / 'dataset_0_0_0_0_0_1_0_0_0' / 'images').rglob('*.jpg'))
+    assert len(images) == 12 and [str(d) for d in dirs] == [str(images[0].parents[1])]
+    assert {p.name for p in (tmp_path / 'sets' / 'dataset_0_0_0_0_0_1_0_0_0').glob('timings_shard*')} == {
+        'timings_shard0of2.json', 'timings_shard1of2.json'}

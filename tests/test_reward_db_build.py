@@ -13,9 +13,13 @@ from pathlib import Path
 import pytest
 
 from common.errors import UserError
-from controller_db.build_reward_db import (BuildConfig, RewardStore, balanced_order, build, grid_index,
-                                           parse_settings, sidecar_path)
-from generator.generator_params import GRID_FIELDS, GenParams, grid_params
+from common.io import sidecar_path
+from generator.generator_params import GRID_FIELDS, GenParams, grid_index, grid_params
+from rewards.build import build
+from rewards.config import BuildConfig
+from rewards.settings import balanced_order, parse_settings
+from rewards.store import RewardStore
+from rewards.version import PIPELINE_VERSION
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS = ['LFWFaces', 'Textures']
@@ -32,7 +36,7 @@ def tiny_cfg(tmp_path: Path, **kw) -> BuildConfig:
 
 def test_grid_index_inverts_grid_params():
     assert [grid_index(grid_params(i)) for i in range(256)] == list(range(256))
-    with pytest.raises(UserError, match='not one of the 256'):
+    with pytest.raises(ValueError, match='not one of the 256'):
         grid_index(GenParams.from_tuple_str('0_0_0_0_0_2_0_0_0'))
 
 
@@ -140,11 +144,11 @@ def test_refuses_other_code_or_classes_unless_allowed(tmp_path):
     build(cfg, parse_settings(['0']))
     meta_path = sidecar_path(cfg.output)
     meta = json.loads(meta_path.read_text())
-    assert len(meta['build']['versions']['code_sha256']) == 64
-    assert meta['settings'][parse_settings(['0'])[0]]['code_sha256'] == meta['build']['versions']['code_sha256']
-    meta['build']['versions']['code_sha256'] = '0' * 64
+    assert meta['build']['versions']['pipeline_version'] == PIPELINE_VERSION
+    assert meta['settings'][parse_settings(['0'])[0]]['pipeline_version'] == PIPELINE_VERSION
+    meta['build']['versions']['pipeline_version'] = PIPELINE_VERSION - 1
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(UserError, match='other generator/engine'):
+    with pytest.raises(UserError, match='pipeline version'):
         build(cfg, parse_settings(['0', '1']))
     assert build(cfg, parse_settings(['0', '1']), allow_code_change=True)['finished_total'] == 2
     meta = json.loads(meta_path.read_text())

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from controller_db.build_reward_db import DEFAULT_TASKS, BuildConfig, parse_settings, sidecar_path
-from scripts.mini_task2sim import GRID, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, measured
+from common.io import sidecar_path
+from rewards.config import DEFAULT_TASKS, BuildConfig
+from rewards.settings import parse_settings
+from rewards.version import PIPELINE_VERSION
+from rewards.analysis import GRID, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, measured
 
 pytestmark = pytest.mark.skipif(not REWARD_DB.is_file(), reason='controller_db/reward_db.json not built yet')
 
@@ -38,6 +41,9 @@ def test_table_is_complete_and_from_one_code_version():
     assert measured(table, list(DEFAULT_TASKS)) == list(GRID)     # all 256 settings for all 8 tasks
     assert len({rec['code_sha256'] for rec in meta['settings'].values()}) == 1
     assert meta['build']['versions']['code_sha256'] == next(iter(meta['settings'].values()))['code_sha256']
+    # migrated to the pipeline version (the code it was built with is version 1)
+    assert {rec['pipeline_version'] for rec in meta['settings'].values()} == {meta['build']['versions']['pipeline_version']}
+    assert meta['build']['versions']['pipeline_version'] == PIPELINE_VERSION
 
 
 def test_task_db_has_every_task_with_one_embedding_size():

@@ -1,4 +1,5 @@
-"""The mini Task2Sim's shared pieces: task split, reading the project's tables, baselines, per-field effects.
+"""Analyses of a reward table (the mini Task2Sim): task split, reading the project's tables, baselines,
+per-field effects, completing a partial table, training the controller on it.
 
 Used by ``scripts/demo.py`` and ``scripts/mini_task2sim_report.py``. Every number comes from the
 project's own ``controller_db/reward_db.json`` (+ sidecar) and ``task_db/*.pt``.
@@ -13,7 +14,11 @@ import numpy as np
 
 from common.errors import UserError
 from common.io import sidecar_path
-from generator.generator_params import GRID_FIELDS, GenParams, all_grid_params
+from controller.config import ControllerConfig
+from controller.task_db import load_task_db
+from controller.task_db import task_vectors as tv
+from controller.train_controller import run_controller
+from generator.generator_params import GRID_FIELDS, GenParams, all_grid_params, grid_bits
 
 REPO = Path(__file__).resolve().parents[1]
 REWARD_DB = REPO / 'controller_db' / 'reward_db.json'
@@ -43,11 +48,7 @@ def measured(table: dict[str, dict[str, float]], tasks: Sequence[str]) -> list[s
 
 def field_bits(tuple_strs: Sequence[str]) -> np.ndarray:
     """(n, 8) 0/1 matrix of the grid fields (GRID_FIELDS order; materials 3 -> 1, 1 -> 0)."""
-    rows = []
-    for ts in tuple_strs:
-        gp = GenParams.from_tuple_str(ts)
-        rows.append([(gp[f] - 1) // 2 if f == 'materials' else gp[f] for f in GRID_FIELDS])
-    return np.asarray(rows, dtype=np.float64)
+    return np.asarray([grid_bits(GenParams.from_tuple_str(ts)) for ts in tuple_strs], dtype=np.float64)
 
 
 def rewards_matrix(table: dict, tasks: Sequence[str], settings: Sequence[str]) -> np.ndarray:
@@ -88,8 +89,6 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def task_vectors(task_db_path: str | Path, tasks: Sequence[str]) -> np.ndarray:
-    from controller.task_db import load_task_db
-    from controller.task_db import task_vectors as tv
     return tv(load_task_db(task_db_path), list(tasks), 'task').double().numpy()
 
 
@@ -121,8 +120,6 @@ def baseline_choices(table: dict, seen: Sequence[str], held_out: Sequence[str], 
 def train_controller(table_path: Path, task_db: Path, out: Path, epochs: int, seen: Sequence[str],
                      held_out: Sequence[str], seed: int = 2, progress: bool = True) -> dict:
     """The project's default controller (configs/controller_default.yaml) on ``seen``; predictions for ``held_out``."""
-    from controller.config import ControllerConfig
-    from controller.train_controller import run_controller
     cfg = ControllerConfig(str(REPO / 'configs' / 'controller_default.yaml'), [
         'TASK_DB_PATHS', [str(task_db)], 'REWARD_DB_PATH', str(table_path), 'PROBE', 'efficientnet_lite0',
         'TRAIN_TASKS', list(seen), 'TEST_TASKS', list(held_out), 'SAVE_DIR', str(out), 'SEED', seed, 'USE_PBAR', progress,

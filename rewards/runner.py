@@ -1,0 +1,101 @@
+"""One setting's reward: render its set, pre-train a backbone on it, score the backbone on every task."""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from common.errors import UserError
+from engine.checkpoint import load_checkpoint_file
+from engine.config import ClassifierConfig
+from engine.run_classifier import build_model, run as run_engine, seed_everything
+from generator.generator import Generator
+from generator.generator_params import GenParams, grid_index, is_grid_setting
+from rewards.config import BuildConfig, knn_config, pretrain_config
+from rewards.version import PIPELINE_VERSION
+from rewards.task_bank import TaskBank
+
+
+def build_knn_backbone(cfg: BuildConfig, backbone_path: str) -> tuple[nn.Module, ClassifierConfig]:
+    """The engine's kNN model (pooled-feature backbone; weights from ``backbone_path`` or a seeded random init)."""
+    kcfg = knn_config(cfg, backbone_path)
+    seed_everything(cfg.train_seed)
+    return build_model(kcfg, 0), kcfg
+
+
+def checkpoint_epochs(path: Path) -> int:
+    """Epochs finished by a pre-training checkpoint (0 when absent or unreadable)."""
+    if not path.is_file():
+        return 0
+    try:
+        return int(load_checkpoint_file(path).get('epoch', -1)) + 1
+    except UserError:
+        path.unlink(missing_ok=True)   # a file a later run must not trust
+        return 0
+
+
+class SettingRunner:
+    """Renders, pre-trains and scores settings in one process (renderer and task images are kept)."""
+
+    def __init__(self, cfg: BuildConfig, render_progress: bool = False):
+        self.cfg = cfg
+        if cfg.threads > 0:
+            torch.set_num_threads(cfg.threads)
+            os.environ.setdefault('LP_NUM_THREADS', str(cfg.threads))   # Mesa llvmpipe render threads
+        self.work = Path(cfg.work_dir)
+        self.generator = Generator(self.work / 'sets', backend=cfg.backend, library=cfg.library_view(),
+                                   screen_size=cfg.size, output_size=cfg.size, seed=cfg.gen_seed,
+                                   progress=render_progress)
+        self._bank: TaskBank | None = None
+        self._progress = render_progress
+
+    @property
+    def bank(self) -> TaskBank:
+        if self._bank is None:
+            self._bank = TaskBank(self.cfg.tasks, self.cfg.size, progress=self._progress)
+        return self._bank
+
+    def close(self) -> None:
+        self.generator.close()
+
+    def random_init_rewards(self) -> dict[str, float]:
+        backbone, kcfg = build_knn_backbone(self.cfg, '')
+        return self.bank.knn_rewards(backbone, kcfg)
+
+    def run(self, tuple_str: str) -> tuple[dict[str, float], dict[str, Any]]:
+        """Rewards of one setting on every task, and a record of what it cost."""
+        cfg, params = self.cfg, GenParams.from_tuple_str(tuple_str)
+        seconds: dict[str, float] = {}
+        t0 = time.perf_counter()
+        images_dir = self.generator.gen_data(params, cfg.num_imgs)
+        seconds['render'] = time.perf_counter() - t0
+        save_dir = self.work / 'pretrain' / f'seed{cfg.train_seed}' / tuple_str
+        ckpt = save_dir / 'checkpoint.pth.tar'
+        t0 = time.perf_counter()
+        done = checkpoint_epochs(ckpt)
+        if done < cfg.epochs:
+            run_engine(pretrain_config(cfg, images_dir, save_dir, ckpt if done else None), debug=True)
+        seconds['pretrain'] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        backbone, kcfg = build_knn_backbone(cfg, str(ckpt))
+        rewards = self.bank.knn_rewards(backbone, kcfg)
+        seconds['knn'] = time.perf_counter() - t0
+        num_images = sum(1 for _ in images_dir.rglob('*.jpg'))
+        record = {'seconds': {k: round(v, 2) for k, v in seconds.items()}, 'num_images': num_images,
+                  'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': platform.node(),
+                  'pipeline_version': PIPELINE_VERSION,
+                  'grid_index': grid_index(params) if is_grid_setting(params) else None}
+        return rewards, record
+
+    def clean(self, tuple_str: str) -> None:
+        """Delete what ``--clean`` says once the setting's rewards are recorded (never before)."""
+        if self.cfg.clean in ('checkpoints', 'all'):
+            shutil.rmtree(self.work / 'pretrain' / f'seed{self.cfg.train_seed}' / tuple_str, ignore_errors=True)
+        if self.cfg.clean in ('sets', 'all'):
+            shutil.rmtree(self.generator.dataset_path(GenParams.from_tuple_str(tuple_str)), ignore_errors=True)
