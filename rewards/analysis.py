@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from common.errors import UserError
 from common.io import sidecar_path
@@ -124,7 +125,6 @@ def train_controller(table_path: Path, task_db: Path, out: Path, epochs: int, se
         'TASK_DB_PATHS', [str(task_db)], 'REWARD_DB_PATH', str(table_path), 'PROBE', 'efficientnet_lite0',
         'TRAIN_TASKS', list(seen), 'TEST_TASKS', list(held_out), 'SAVE_DIR', str(out), 'SEED', seed, 'USE_PBAR', progress,
         'NUM_EPOCHS', epochs, 'LR_DECAY_EPOCH', max(1, epochs // 2), 'LOG_INTERVAL', max(1, epochs // 5)])
-    import torch
     threads = torch.get_num_threads()
     torch.set_num_threads(1)   # the controller MLP is tiny: one thread is fastest (docs/controller.md)
     try:
