@@ -1,0 +1,186 @@
+"""Reward signal study: at which scale do settings beat training noise, and at what cost?
+
+For each scale (a BuildConfig variant, registry ``SCALES``), builds reward tables for the first N settings of
+the balanced order (a resolution-IV fraction for N = 16) with several training seeds, then reports per scale:
+CPU-seconds per setting (render + pre-train + kNN, one thread per process), and per task the setting spread
+(standard deviation over the settings, first seed), the seed spread (standard deviation over the seeds of
+one setting, averaged over the settings) and their ratio, as docs/mini_task2sim.md measures the committed
+table. A ratio of 1 means the settings are indistinguishable from training noise. Tables are reward tables
+(resumable; committed under ``controller_db/signal_study/<scale>/``), so the study continues across sessions.
+
+    python -m bench.reward_signal --scales base light_aug --workers 2      # run (or resume) and report
+    python -m bench.reward_signal --report_only                            # report what is measured so far
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from common.cli import ArgumentParser, run_cli
+from common.errors import UserError
+from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text, sidecar_path
+from generator.generator_params import grid_params
+from rewards.build import build
+from rewards.config import BuildConfig
+from rewards.settings import balanced_order
+
+REPO = Path(__file__).resolve().parents[1]
+LIGHT_AUG = ['MIXUP', '0.0', 'CUTMIX', '0.0', 'AUTO_AUGMENT', "''", 'DROP_PATH_RATE', '0.0', 'SMOOTHING', '0.0']
+# name -> BuildConfig fields changed from the committed table's scale (BuildConfig defaults)
+SCALES: dict[str, dict[str, Any]] = {
+    'base': {},
+    'light_aug': {'engine_overrides': LIGHT_AUG},
+    'epochs10': {'epochs': 10},
+    'light_aug_epochs10': {'epochs': 10, 'engine_overrides': LIGHT_AUG},
+    'imgs3k': {'num_imgs': 3000},
+    'light_aug_imgs3k': {'num_imgs': 3000, 'engine_overrides': LIGHT_AUG},
+    'size48': {'size': 48},
+    'classes20': {'num_classes': 20},
+    'size64': {'size': 64},
+}
+
+
+def study_settings(n: int) -> list[str]:
+    return [grid_params(i).get_tuple_str() for i in balanced_order()[:n]]
+
+
+def table_path(root: Path, scale: str, seed: int) -> Path:
+    return root / scale / f'seed{seed}.json'
+
+
+def scale_config(scale: str, root: Path, work: Path, seed: int, threads: int, base: dict[str, Any]) -> BuildConfig:
+    if scale not in SCALES:
+        raise UserError(f'--scales {scale!r} is unknown; allowed: {", ".join(SCALES)}')
+    return BuildConfig(**{**base, **SCALES[scale], 'output': str(table_path(root, scale, seed)),
+                          'work_dir': str(work / scale), 'train_seed': seed, 'threads': threads, 'clean': 'checkpoints'})
+
+
+def run_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path, work: Path, workers: int,
+              threads: int, base: dict[str, Any]) -> None:
+    """Fill one table per seed (resumable; the rendered sets are shared by the seeds)."""
+    for seed in seeds:
+        build(scale_config(scale, root, work, seed, threads, base), settings, workers=workers)
+
+
+def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path) -> dict[str, Any] | None:
+    """Spreads and cost of a scale whose tables hold every setting for every seed; None when incomplete."""
+    tables, metas = [], []
+    for seed in seeds:
+        path = table_path(root, scale, seed)
+        if not path.is_file():
+            return None
+        tables.append(json.loads(path.read_text()))
+        metas.append(json.loads(sidecar_path(path).read_text()))
+    tasks = list(tables[0])
+    if not all(all(s in t.get(task, {}) for task in tasks for s in settings) for t in tables):
+        return None
+    r = np.array([[[t[task][s] for s in settings] for task in tasks] for t in tables])  # seed x task x setting
+    setting_sd = r[0].std(axis=1, ddof=1)
+    seed_sd = r.std(axis=0, ddof=1).mean(axis=1)
+    mean_sd = r.mean(axis=0).std(axis=1, ddof=1)
+    secs = [sum(m['settings'][s]['seconds'].get(k, 0.0) for k in ('pretrain', 'knn')) for m in metas for s in settings]
+    render = [metas[0]['settings'][s]['seconds'].get('render', 0.0) for s in settings]   # first seed rendered
+    per_task = {task: {'setting_sd': float(setting_sd[i]), 'seed_sd': float(seed_sd[i]),
+                       'ratio': float(setting_sd[i] / seed_sd[i]) if seed_sd[i] > 0 else None,
+                       'mean': float(r[:, i].mean())} for i, task in enumerate(tasks)}
+    ratios = [v['ratio'] for v in per_task.values() if v['ratio'] is not None]
+    return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
+            'per_task': per_task, 'ratio': float(np.mean(ratios)), 'setting_sd': float(setting_sd.mean()),
+            'seed_sd': float(seed_sd.mean()), 'seed_mean_sd': float(mean_sd.mean()),
+            'cpu_seconds_per_setting': float(np.mean(secs) + np.mean(render)),
+            'table_hours_2_workers': float((np.mean(secs) + np.mean(render)) * 256 / 2 / 3600),
+            'mean_reward': float(r.mean())}
+
+
+def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
+    lines = [f'`{command}`; first {results[0]["settings"]} settings of the balanced order, training seeds '
+             f'{results[0]["seeds"]}. Ratio = sd over settings (first seed) / sd over seeds of one setting, '
+             'averaged over the tasks (1 = only noise); CPU-s = render + pre-train + 5-NN of one '
+             'setting on one thread; table h = the 256-setting table with 2 workers.', '',
+             '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio |',
+             '|---|---|---|---|---|---|---|---|']
+    for res in sorted(results, key=lambda x: x['cpu_seconds_per_setting']):
+        changed = ', '.join(f'{k}={v}' if k != 'engine_overrides' else 'light augmentation'
+                            for k, v in res['fields'].items()) or '(the committed scale)'
+        lines.append(f'| {res["scale"]} | {changed} | {res["cpu_seconds_per_setting"]:.0f} | '
+                     f'{res["table_hours_2_workers"]:.1f} | {res["mean_reward"]:.2f} | {res["setting_sd"]:.2f} | '
+                     f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** |')
+    text = '\n'.join(lines) + '\n'
+    atomic_write_text(out / 'reward_signal.md', text)
+    atomic_write_json(out / 'reward_signal.json', {'command': command, 'results': results}, indent=1)
+    plot(results, out / 'reward_signal.png')
+    return text
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    import io
+
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for res in results:
+        ax.scatter(res['cpu_seconds_per_setting'], res['ratio'], color='C0')
+        ax.annotate(res['scale'], (res['cpu_seconds_per_setting'], res['ratio']), fontsize=8,
+                    xytext=(4, 3), textcoords='offset points')
+    ax.axhline(2.0, color='C2', ls='--', lw=1, label='target: settings 2x the seed noise')
+    ax.axhline(1.0, color='grey', ls=':', lw=1, label='only noise')
+    ax.axvline(85 * 2, color='C3', ls='--', lw=1, label='6 h budget for 256 settings, 2 workers')
+    ax.set_xlabel('CPU-seconds per setting (render + pre-train + 5-NN)')
+    ax.set_ylabel('setting spread / seed spread (mean over the tasks)')
+    ax.set_ylim(0, max(2.5, max(r['ratio'] for r in results) + 0.3))
+    ax.legend(fontsize=8, loc='upper left')
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=120)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    p = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--scales', nargs='+', default=list(SCALES), help=f'from {", ".join(SCALES)}')
+    p.add_argument('--settings', type=int, default=16, help='the first N settings of the balanced order')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--tables', default=str(REPO / 'controller_db' / 'signal_study'), help='reward tables (committed)')
+    p.add_argument('--work_dir', default='bench_out/reward_signal', help='rendered sets and checkpoints')
+    p.add_argument('--out', default='docs', help='reward_signal.{md,json,png}')
+    p.add_argument('--workers', type=int, default=2)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--report_only', action='store_true', help='only report the scales already measured')
+    p.add_argument('--base', nargs='*', default=[], metavar='FIELD=VALUE',
+                   help='BuildConfig fields for every scale (a tiny study: num_imgs=80 size=16 epochs=1 ...)')
+    args = p.parse_args(argv)
+    if not 2 <= args.settings <= 256 or len(set(args.seeds)) < 2:
+        raise UserError(f'--settings {args.settings} / --seeds {args.seeds}: need 2..256 settings and >= 2 seeds')
+    fields = {f.name: f.type for f in dataclasses.fields(BuildConfig)}
+    base: dict[str, Any] = {}
+    for item in args.base:
+        key, _, value = item.partition('=')
+        if key not in fields:
+            raise UserError(f'--base {item!r}: unknown field; allowed: {", ".join(fields)}')
+        base[key] = json.loads(value) if value[:1] in '[{"0123456789-' or value in ('true', 'false') else value
+    settings = study_settings(args.settings)
+    root, work = Path(args.tables), Path(args.work_dir)
+    for scale in args.scales:
+        scale_config(scale, root, work, args.seeds[0], args.threads, base)   # refuse an unknown scale early
+    if not args.report_only:
+        for scale in args.scales:
+            run_scale(scale, settings, args.seeds, root, work, args.workers, args.threads, base)
+    results = [r for s in args.scales if (r := analyse_scale(s, settings, args.seeds, root)) is not None]
+    if not results:
+        raise UserError(f'no scale of {args.scales} is complete in {root} yet; run without --report_only')
+    command = 'python -m bench.reward_signal ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    text = report(results, Path(args.out), command.strip())
+    print(text)
+    return results
+
+
+if __name__ == '__main__':
+    run_cli(main)
