@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 def submit_generation(args: argparse.Namespace, gen_argv: list[str]) -> list[str]:
     """The generator CLI with its submitit option (one array task per shard)."""
     from generator import gen_from_tuple_str, generate_256_sets
+    if any(a.split('=')[0] in ('--workers', '--submitit', '--cluster') for a in gen_argv):
+        raise UserError('with --generate, set the number of array tasks with --shards and the executor with '
+                        '--cluster (not the generator\'s --workers / --submitit / --cluster)')
     cli = gen_from_tuple_str if any(a.split('=')[0] == '--tuple_str' for a in gen_argv) else generate_256_sets
     extra = ['--submitit', '--workers', str(args.shards), '--timeout', str(args.timeout)]
     if args.cluster != 'slurm':
@@ -58,7 +61,7 @@ def submit_generation(args: argparse.Namespace, gen_argv: list[str]) -> list[str
     for flag, value in (('--job_dir', args.job_dir), ('--partition', args.partition)):
         if value:
             extra += [flag, value]
-    if args.no_wait:
+    if args.no_wait or args.cluster == 'slurm':   # as for engine jobs: return after submitting to Slurm
         extra.append('--no_wait')
     return cli.main([*gen_argv, *extra])
 
@@ -66,8 +69,11 @@ def submit_generation(args: argparse.Namespace, gen_argv: list[str]) -> list[str
 class Trainer:
     """The submitted callable: runs the engine in each task; ``checkpoint()`` requeues with RESUME."""
 
-    def __init__(self, engine_argv: list[str], dist_url: str):
+    def __init__(self, engine_argv: list[str], dist_url: str, return_user_errors: bool = False):
+        # local/debug: a user error comes back as the job's result, for the submitting process to print in one
+        # line; on Slurm it is raised, so the job ends FAILED
         self.engine_argv, self.dist_url = list(engine_argv), dist_url
+        self.return_user_errors = return_user_errors
 
     def __call__(self) -> dict:
         import submitit
@@ -80,8 +86,10 @@ class Trainer:
                                    '--world_size', str(env.num_tasks)]
         try:
             return main(argv)
-        except UserError as e:   # the job's own one-line error, for the submitting process to print
+        except UserError as e:
             print(f'error: {one_line(e)}', file=sys.stderr)
+            if not self.return_user_errors:
+                raise
             return {'user_error': one_line(e)}
 
     def checkpoint(self):
@@ -91,7 +99,7 @@ class Trainer:
         last = Path(cfg.SAVE_DIR) / 'checkpoint.pth.tar'
         if last.is_file():
             argv.append(f'--RESUME={last}')
-        return submitit.helpers.DelayedSubmission(type(self)(argv, self.dist_url))
+        return submitit.helpers.DelayedSubmission(type(self)(argv, self.dist_url, self.return_user_errors))
 
 
 def submit(argv: Sequence[str] | None = None):
@@ -123,7 +131,7 @@ def submit(argv: Sequence[str] | None = None):
                              args.timeout, 6 if args.cluster == 'slurm' else 1,
                              args.long_partition if args.long_job else args.partition, slurm,
                              tasks_per_node=args.ngpus, nodes=args.nodes, gpus_per_node=gpus)
-    job = executor.submit(Trainer(engine_argv, dist_url))
+    job = executor.submit(Trainer(engine_argv, dist_url, return_user_errors=args.cluster != 'slurm'))
     logs = job_dir / str(job.job_id)
     if args.cluster == 'slurm' or args.no_wait:
         print(f'submitted job {job.job_id} ({args.cluster}); logs in {logs}')

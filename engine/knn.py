@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from common.errors import UserError
 from engine.logger import MetricLogger
 
 # eval: BatchNorm running statistics, no drop-path, a complete ordered training bank (this project's
@@ -87,9 +88,20 @@ def knn_features(model: nn.Module, train_loader, test_loader, mode: str, device:
         raise ValueError(f'kNN feature mode {mode!r} is invalid; allowed: {", ".join(KNN_FEATURE_MODES)}')
     kw = dict(features_fn=features_fn, distributed=distributed, log_interval=log_interval,
               log_enabled=log_enabled, train_mode=mode == 'original')
-    with seeded_draws(seed, device):
-        train_f, train_y, rate = extract_features(model, train_loader, device, num_train, **kw)
-        test_f, test_y, _ = extract_features(model, test_loader, device, num_test, **kw)
+    if mode == 'original' and len(train_loader) == 0:
+        raise UserError(f'kNN features in the original mode drop the last partial batch of the training bank (as '
+                        f'the original), so {num_train} training images with a batch size of '
+                        f'{train_loader.batch_size} leave no bank; use a smaller BATCH_SIZE or KNN_FEATURES=eval')
+    try:
+        with seeded_draws(seed, device):
+            train_f, train_y, rate = extract_features(model, train_loader, device, num_train, **kw)
+            test_f, test_y, _ = extract_features(model, test_loader, device, num_test, **kw)
+    except ValueError as e:
+        if 'more than 1 value per channel' not in str(e):
+            raise
+        raise UserError(f'kNN features in the original mode: a batch of one image cannot use BatchNorm batch '
+                        f'statistics at this input size; change BATCH_SIZE={test_loader.batch_size} so that no '
+                        f'batch holds a single image, or use KNN_FEATURES=eval') from None
     if mode == 'original':
         train_y = train_y.clamp(min=0)   # the dropped batch's rows: zero vectors with label 0
     return train_f, train_y, test_f, test_y, rate

@@ -263,17 +263,9 @@ def _run_knn(cfg, model, data, env, device, seed) -> dict[str, Any]:
                           sampler=_knn_sampler(data[split], env, split == 'train', mode, seed))
                for split in ('train', 'test')]
     t0 = time.perf_counter()
-    try:
-        accs, rate = knn_accuracy(model, *loaders, cfg.NUM_NEIGHBORS, data['num_classes'], mode, device, seed,
-                                  len(data['train']), len(data['test']), features_of, cfg.KNN_TEMPERATURE,
-                                  distributed=env.distributed, log_interval=cfg.LOG_INTERVAL,
-                                  log_enabled=env.is_main)
-    except ValueError as e:
-        if 'more than 1 value per channel' not in str(e):
-            raise
-        raise UserError(f'KNN_FEATURES=original: a batch of one image cannot use BatchNorm batch statistics at '
-                        f'INPUT_SIZE={cfg.INPUT_SIZE}; change BATCH_SIZE={cfg.BATCH_SIZE} so that no batch '
-                        f'holds a single image') from None
+    accs, rate = knn_accuracy(model, *loaders, cfg.NUM_NEIGHBORS, data['num_classes'], mode, device, seed,
+                              len(data['train']), len(data['test']), features_of, cfg.KNN_TEMPERATURE,
+                              distributed=env.distributed, log_interval=cfg.LOG_INTERVAL, log_enabled=env.is_main)
     for k, acc in accs.items():
         log.info('%d-NN top-1 accuracy: %.2f%%', k, acc)
     return {'knn_acc': {str(k): v for k, v in accs.items()}, 'knn_features': mode, 'feature_img_per_s': rate,

@@ -301,7 +301,7 @@ class Generator:
         wanted = self._metadata(gen_params, num_imgs)
         wanted['units_sha256'] = hashlib.sha256(json.dumps(
             [[u.class_name, u.model_name, u.num_images] for u in units]).encode()).hexdigest()
-        old = self._check_resumable(meta_path, wanted, lambda: self._any_finished(images_dir, units))
+        old = self._check_resumable(meta_path, wanted, lambda: self._any_finished(images_dir))
         if old is not None and 'end' in old and not (self.verify and self._remove_broken(images_dir, units)):
             log.info('%s is complete; nothing to do', path)
             return images_dir
@@ -346,10 +346,10 @@ class Generator:
             log.warning('%s: %d image(s) did not decode; rendering them again', images_dir.parent, len(broken))
         return len(broken)
 
-    def _any_finished(self, images_dir: Path, units: list[WorkUnit]) -> bool:
-        """True when some image of the set is already on disk (the set has been started)."""
-        return any(is_valid_jpeg(images_dir / u.class_name / image_name(u.model_name, i))
-                   for u in units if (images_dir / u.class_name).is_dir() for i in range(u.num_images))
+    @staticmethod
+    def _any_finished(images_dir: Path) -> bool:
+        """True when any image is already on disk, of this plan's classes or not (the set has been started)."""
+        return images_dir.is_dir() and any(images_dir.rglob('*.jpg'))
 
     def _missing(self, images_dir: Path, unit: WorkUnit, clean: bool = False) -> list[int]:
         """Indices of the unit's images not finished yet; ``clean`` removes its stale temp files.

@@ -73,6 +73,8 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
     validate(cfg)
     if workers < 1:
         raise UserError(f'--workers {workers} is invalid; it must be >= 1')
+    if max_settings is not None and max_settings < 1:
+        raise UserError(f'--max_settings {max_settings} is invalid; it must be >= 1 (omit it for all)')
     store = RewardStore(cfg)
     store.check_compatible()
     classes = cfg.library_view().classes()

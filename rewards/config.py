@@ -14,7 +14,7 @@ from datasets.catalog import EMBEDDED_TASKS
 from engine.config import ClassifierConfig, build_config
 from engine.knn import KNN_FEATURE_MODES
 from generator.backends import backend_class
-from generator.generator import Generator
+from generator.generator import Generator, check_num_imgs
 from rewards.classes import CLASS_PICKS, ClassSubset, make_library
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,6 +100,7 @@ def validate(cfg: BuildConfig) -> None:
     check_choice('--clean', cfg.clean, CLEAN_CHOICES)
     check_choice('--knn_features', cfg.knn_features, KNN_FEATURE_MODES)
     check_choice('--class_pick', cfg.class_pick, CLASS_PICKS)
+    check_num_imgs(cfg.num_imgs)
     for name in ('num_imgs', 'size', 'epochs', 'batch_size', 'knn_k', 'num_classes'):
         if getattr(cfg, name) < 1:
             raise UserError(f'--{name} {getattr(cfg, name)} is invalid; it must be >= 1')

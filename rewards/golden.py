@@ -1,7 +1,8 @@
 """The golden check of the reward pipeline: catches a change of rewards that did not bump PIPELINE_VERSION.
 
 ``golden_summary()`` renders the all-varied setting with the table's classes (80 images of 32 px),
-pre-trains a ResNet-18 on them for one epoch and scores it on LFWFaces, all on one CPU thread;
+pre-trains a ResNet-18 on them for one epoch and scores it on LFWFaces (both kNN modes), and summarises the
+first eval-transformed images of every embedded task, all on one CPU thread;
 ``rewards/golden.json`` holds the summary of the current version and ``tests/test_reward_fingerprint.py``
 compares the two. After a deliberate change, bump ``rewards.version.PIPELINE_VERSION`` and rewrite the file:
 
@@ -10,6 +11,7 @@ compares the two. After a deliberate change, bump ``rewards.version.PIPELINE_VER
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,6 +22,9 @@ from PIL import Image
 
 from common.cli import ArgumentParser, run_cli
 from common.io import atomic_write_json
+from datasets import build_dataset
+from datasets.catalog import EMBEDDED_TASKS
+from datasets.transforms import build_eval_transform
 from engine.run_classifier import run as run_engine
 from generator.generator_params import GenParams
 from models.backbone import features_of
@@ -30,7 +35,7 @@ from rewards.version import PIPELINE_VERSION
 GOLDEN_PATH = Path(__file__).with_name('golden.json')
 GOLDEN_SETTING = '1_1_1_1_1_3_0_1_1'   # every field on: every sampling path is used
 # how far a recomputed summary may drift (float noise of another machine) before it counts as a change
-TOLERANCES = {'image_means': 0.05, 'train_loss': 2e-3, 'features': 2e-3, 'knn': 3.4}
+TOLERANCES = {'image_means': 0.05, 'train_loss': 2e-3, 'features': 2e-3, 'knn': 3.4, 'task_images': 1e-4}
 
 
 def golden_summary(work_dir: str | Path | None = None) -> dict[str, Any]:
@@ -54,6 +59,9 @@ def golden_summary(work_dir: str | Path | None = None) -> dict[str, Any]:
                 with torch.no_grad():
                     feats = features_of(backbone.eval(), probe)
                 rewards = runner.bank.knn_rewards(backbone, kcfg)
+                kcfg.defrost()
+                kcfg.KNN_FEATURES = 'original'
+                rewards_original = runner.bank.knn_rewards(backbone, kcfg)
             finally:
                 runner.close()
     finally:
@@ -61,7 +69,24 @@ def golden_summary(work_dir: str | Path | None = None) -> dict[str, Any]:
     return {'pipeline_version': PIPELINE_VERSION, 'setting': GOLDEN_SETTING, 'num_images': len(files),
             'image_means': [round(m, 4) for m in means], 'train_loss': round(float(out['train']['loss']), 6),
             'features': [round(float(v), 6) for v in (feats.mean(), feats.std(), feats.abs().max())],
-            'knn': {k: round(v, 4) for k, v in rewards.items()}}
+            'knn': {k: round(v, 4) for k, v in rewards.items()},
+            'knn_original': {k: round(v, 4) for k, v in rewards_original.items()},
+            'task_images': task_image_stats(cfg.size)}
+
+
+def task_image_stats(size: int, per_split: int = 64) -> dict[str, list[float]]:
+    """Mean and standard deviation of the first eval-transformed images of every embedded task's splits
+    (covers the loaders, their split order and the eval transform)."""
+    tf = build_eval_transform(size)
+    out = {}
+    for task in EMBEDDED_TASKS:
+        stats = []
+        for split in ('train', 'test'):
+            ds = build_dataset(task, split, tf)
+            x = torch.stack([ds[i][0] for i in range(min(per_split, len(ds)))])
+            stats += [round(float(x.mean()), 5), round(float(x.std()), 5)]
+        out[task] = stats
+    return out
 
 
 def compare(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
@@ -78,9 +103,14 @@ def compare(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
             diffs.append(f'{key}: max difference {gap:.4g} > {TOLERANCES[key]}')
     if abs(got['train_loss'] - want['train_loss']) > TOLERANCES['train_loss']:
         diffs.append(f'train_loss: {got["train_loss"]} != {want["train_loss"]}')
-    for task, acc in want['knn'].items():
-        if abs(got['knn'].get(task, -100.0) - acc) > TOLERANCES['knn']:
-            diffs.append(f'knn {task}: {got["knn"].get(task)} != {acc}')
+    for key in ('knn', 'knn_original'):
+        for task, acc in want[key].items():
+            if abs(got[key].get(task, -100.0) - acc) > TOLERANCES['knn']:
+                diffs.append(f'{key} {task}: {got[key].get(task)} != {acc}')
+    for task, stats in want['task_images'].items():
+        gap = float(np.max(np.abs(np.asarray(got['task_images'].get(task, [np.inf] * 4)) - np.asarray(stats))))
+        if gap > TOLERANCES['task_images']:
+            diffs.append(f'task_images {task}: max difference {gap:.4g} > {TOLERANCES["task_images"]}')
     return diffs
 
 
@@ -99,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f'wrote {GOLDEN_PATH} (pipeline version {PIPELINE_VERSION})')
         return got
     diffs = compare(got, read_golden())
-    print('\n'.join(diffs) if diffs else f'the pipeline matches {GOLDEN_PATH} (version {PIPELINE_VERSION})')
+    if diffs:
+        print('\n'.join(diffs))
+        print(f'the pipeline does not match {GOLDEN_PATH}: bump rewards.version.PIPELINE_VERSION if the change is '
+              f'meant to alter rewards, then rerun with --write')
+        sys.exit(1)
+    print(f'the pipeline matches {GOLDEN_PATH} (version {PIPELINE_VERSION})')
     return got
 
 

@@ -1,6 +1,7 @@
 """One setting's reward: render its set, pre-train a backbone on it, score the backbone on every task."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
@@ -29,15 +30,23 @@ def build_knn_backbone(cfg: BuildConfig, backbone_path: str) -> tuple[nn.Module,
     return build_model(kcfg, 0), kcfg
 
 
-def checkpoint_epochs(path: Path) -> int:
-    """Epochs finished by a pre-training checkpoint (0 when absent or unreadable)."""
+def checkpoint_epochs(path: Path, want: ClassifierConfig) -> int:
+    """Epochs finished by a pre-training checkpoint of the config ``want`` (0 when absent, unreadable, or left by
+    a run with other pre-training settings: such a file is deleted, a later run must not trust it)."""
     if not path.is_file():
         return 0
     try:
-        return int(load_checkpoint_file(path).get('epoch', -1)) + 1
+        ckpt = load_checkpoint_file(path)
     except UserError:
-        path.unlink(missing_ok=True)   # a file a later run must not trust
+        path.unlink(missing_ok=True)
         return 0
+    saved = ckpt.get('config') if isinstance(ckpt, dict) else None
+    mine = json.loads(json.dumps(want))
+    if not isinstance(saved, dict) or {k: v for k, v in saved.items() if k != 'RESUME'} != \
+            {k: v for k, v in mine.items() if k != 'RESUME'}:
+        path.unlink(missing_ok=True)
+        return 0
+    return int(ckpt.get('epoch', -1)) + 1
 
 
 class SettingRunner:
@@ -78,7 +87,7 @@ class SettingRunner:
         save_dir = self.work / 'pretrain' / f'seed{cfg.train_seed}' / tuple_str
         ckpt = save_dir / 'checkpoint.pth.tar'
         t0 = time.perf_counter()
-        done = checkpoint_epochs(ckpt)
+        done = checkpoint_epochs(ckpt, pretrain_config(cfg, images_dir, save_dir, None))
         if done < cfg.epochs:
             run_engine(pretrain_config(cfg, images_dir, save_dir, ckpt if done else None), debug=True)
         seconds['pretrain'] = time.perf_counter() - t0

@@ -28,6 +28,10 @@ def _read_json(path: Path) -> dict:
     return data
 
 
+# scale fields added after the first tables were built, with the value those tables were measured with
+SCALE_DEFAULTS_OF_OLD_TABLES = {'knn_features': 'eval'}
+
+
 class RewardStore:
     """The output table and its sidecar; every update is a locked read-merge-write (atomic rename)."""
 
@@ -62,32 +66,34 @@ class RewardStore:
         return set.intersection(*(set(table[t]) for t in tasks))
 
     def check_compatible(self) -> None:
-        """Refuse to mix rewards measured at another scale (sizes, seeds, epochs, ...) into one table."""
-        old = self.meta().get('build', {}).get('scale')
-        if old is None:
-            if self.path.is_file() and self.table():
-                raise UserError(f'{self.path} has rewards but no sidecar {self.meta_path.name}; it was not '
-                                f'built by this tool (choose another --output)')
-            return
-        new = self.cfg.scale()
-        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        if diff and not any(self.table().values()):   # no reward yet: an earlier run failed before its first
-            self.reset()
-            return
-        if diff:
-            got = ', '.join(f'{k}={old.get(k)!r} (now {new.get(k)!r})' for k in diff)
-            raise UserError(f'{self.path} was built with different settings: {got}; rerun with the same '
-                            f'options to extend it, or choose another --output')
+        """Refuse to mix rewards measured at another scale (sizes, seeds, epochs, ...) into one table.
 
-    def reset(self) -> None:
-        """Forget a table that holds no reward (its sidecar describes a run that never finished a setting)."""
+        A table without any reward is forgotten instead (an earlier run failed before its first setting);
+        the check and the reset hold the lock together."""
         with self.locked():
-            self.meta_path.unlink(missing_ok=True)
-            self.path.unlink(missing_ok=True)
+            meta, table = self.meta(), self.table()
+            old = meta.get('build', {}).get('scale')
+            has_rewards = any(table.values())
+            if old is None:
+                if has_rewards:
+                    raise UserError(f'{self.path} has rewards but no sidecar {self.meta_path.name}; it was not '
+                                    f'built by this tool (choose another --output)')
+                return
+            old = {**SCALE_DEFAULTS_OF_OLD_TABLES, **old}
+            new = self.cfg.scale()
+            diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            if diff and not has_rewards:
+                self.path.unlink(missing_ok=True)        # the table first: never a table without its sidecar
+                self.meta_path.unlink(missing_ok=True)
+                return
+            if diff:
+                got = ', '.join(f'{k}={old.get(k)!r} (now {new.get(k)!r})' for k in diff)
+                raise UserError(f'{self.path} was built with different settings: {got}; rerun with the same '
+                                f'options to extend it, or choose another --output')
 
     def check_same_pipeline(self, classes: list[str], version: int, allow_change: bool) -> None:
         """Refuse to extend a table made with other object classes, or (unless allowed) another reward pipeline
-        version (``rewards.fingerprint.PIPELINE_VERSION``: bumped whenever a change alters rewards)."""
+        version (``rewards.version.PIPELINE_VERSION``: bumped whenever a change alters rewards)."""
         build = self.meta().get('build', {})
         if build.get('classes') is not None and build['classes'] != classes:
             raise UserError(f'{self.path} was built with the object classes {build["classes"]}; this run would use '
@@ -105,7 +111,8 @@ class RewardStore:
         with self.locked():
             meta = self.meta()
             meta.setdefault('settings', {})
-            if 'build' in meta:   # keep the first run's versions; later runs are recorded per setting
+            if 'build' in meta and any(self.table().values()):
+                # keep the versions of the run that measured the first rewards; later runs are recorded per setting
                 extra = {**extra, 'versions': meta['build'].get('versions', extra.get('versions'))}
             meta['build'] = {'scale': self.cfg.scale(), **extra}
             meta.setdefault('created', time.strftime('%Y-%m-%dT%H:%M:%S%z'))
@@ -125,6 +132,10 @@ class RewardStore:
 
     def record(self, tuple_str: str, rewards: dict[str, float], info: dict[str, Any]) -> None:
         with self.locked():
+            scale = self.meta().get('build', {}).get('scale')
+            if scale is not None and scale != self.cfg.scale():
+                raise UserError(f'{self.path} was re-started by another run with other settings while this one '
+                                f'was measuring {tuple_str}; its reward is not recorded')
             table = self.table()
             for task, acc in rewards.items():
                 table.setdefault(task, {})[tuple_str] = round(float(acc), 4)

@@ -245,6 +245,8 @@ CASES = [
     Case('reward-engine-override', 'reward_db', ['--engine_override', 'BOGUS', '1'], ("'BOGUS'",)),
     Case('reward-workers', 'reward_db', ['--workers', '0'], ('--workers 0', '>= 1')),
     Case('reward-lr', 'reward_db', ['--lr', '-1'], ('--lr -1', '> 0')),
+    Case('reward-max-settings', 'reward_db', ['--max_settings', '0'], ('--max_settings 0', '>= 1')),
+    Case('reward-num-imgs-huge', 'reward_db', ['--num_imgs', '99999999999'], ('99999999999', 'allowed: 1..')),
     # python -m datasets.check
     Case('check-decode', 'check', ['--decode=-1'], ('--decode=-1', 'allowed: 0')),
     Case('check-config-tag', 'check', ['--config', '{dtag_yaml}'], ('dtag.yaml', 'tag')),
@@ -429,6 +431,13 @@ def test_a_set_or_table_without_finished_items_is_not_started(tmp_path, capsys):
     values = {'out': str(tmp_path)}
     meta = tmp_path / 'sets' / f'dataset_{ZERO}' / 'metadata.txt'
     meta.parent.mkdir(parents=True)
+    stale = tmp_path / 'stale' / f'dataset_{ZERO}'
+    (stale / 'images' / 'other_class').mkdir(parents=True)   # an image of a class the new plan does not have
+    (stale / 'images' / 'other_class' / 'img_x_0000.jpg').write_bytes(b'\xff\xd8 \xff\xd9')
+    (stale / 'metadata.txt').write_text(json.dumps({'seed': 0, 'backend': 'flat', 'library': 'procedural',
+                                                    'num_classes': 2, 'num_imgs': 16, 'screen_size': 7}))
+    code, lines = _run('gen', _fill(GEN, {'out': str(tmp_path)}) + ['--root_dir', str(tmp_path / 'stale')], capsys)
+    assert code == 2 and 'different settings' in lines[0]
     meta.write_text(json.dumps({'seed': 0, 'backend': 'flat', 'library': 'procedural', 'num_classes': 2,
                                 'num_imgs': 16, 'screen_size': 7, 'output_size': 7}))
     assert _run('gen', _fill(GEN, values), capsys)[0] == 0

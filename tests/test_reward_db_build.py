@@ -156,3 +156,40 @@ def test_refuses_other_code_or_classes_unless_allowed(tmp_path):
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(UserError, match='object classes'):
         build(cfg, parse_settings(['0']))
+
+
+def test_a_checkpoint_of_other_pretraining_settings_is_not_trusted(tmp_path):
+    import torch
+
+    from engine.checkpoint import save_checkpoint
+    from rewards.config import pretrain_config
+    from rewards.runner import checkpoint_epochs
+    a, b = tiny_cfg(tmp_path), tiny_cfg(tmp_path, lr=0.01)
+    want_a = pretrain_config(a, tmp_path / 'imgs', tmp_path / 'pt', None)
+    path = tmp_path / 'pt' / 'checkpoint.pth.tar'
+    save_checkpoint(path, torch.nn.Linear(2, 2), epoch=0, config=json.loads(json.dumps(want_a)))
+    assert checkpoint_epochs(path, pretrain_config(a, tmp_path / 'imgs', tmp_path / 'pt', path)) == 1  # RESUME ignored
+    assert checkpoint_epochs(path, pretrain_config(b, tmp_path / 'imgs', tmp_path / 'pt', None)) == 0
+    assert not path.exists()
+
+
+def test_a_run_restarted_under_it_by_other_settings_does_not_record(tmp_path):
+    first, other = tiny_cfg(tmp_path), tiny_cfg(tmp_path, epochs=2)
+    RewardStore(first).write_header({})
+    RewardStore(other).check_compatible()       # no reward yet: the other run starts the table afresh
+    RewardStore(other).write_header({})
+    with pytest.raises(UserError, match='re-started by another run'):
+        RewardStore(first).record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
+
+
+def test_a_sidecar_from_before_knn_features_is_an_eval_table(tmp_path):
+    cfg = tiny_cfg(tmp_path)
+    store = RewardStore(cfg)
+    store.write_header({})
+    store.record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
+    meta = json.loads(store.meta_path.read_text())
+    del meta['build']['scale']['knn_features']
+    store.meta_path.write_text(json.dumps(meta))
+    store.check_compatible()
+    with pytest.raises(UserError, match='knn_features'):
+        RewardStore(tiny_cfg(tmp_path, knn_features='original')).check_compatible()
