@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
@@ -86,13 +87,24 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
     mean_sd = r.mean(axis=0).std(axis=1, ddof=1)
     secs = [sum(m['settings'][s]['seconds'].get(k, 0.0) for k in ('pretrain', 'knn')) for m in metas for s in settings]
     render = [metas[0]['settings'][s]['seconds'].get('render', 0.0) for s in settings]   # first seed rendered
+    # the ranking view: do two seeds order the settings alike? (Spearman over seed pairs, mean over tasks), and
+    # a two-way split (setting x seed) whose residual excludes a seed's shift of every setting alike
+    pairs = [(a, b) for a in range(len(seeds)) for b in range(a + 1, len(seeds))]
+    rank_corr = [[float(spearmanr(r[a, i], r[b, i]).statistic) for a, b in pairs] for i in range(len(tasks))]
+    resid = r - r.mean(axis=0, keepdims=True) - r.mean(axis=2, keepdims=True) + r.mean(axis=(0, 2), keepdims=True)
+    resid_sd = np.sqrt((resid ** 2).sum(axis=(0, 2)) / ((len(seeds) - 1) * (len(settings) - 1)))
+    effect_sd = np.sqrt(np.maximum(mean_sd ** 2 - resid_sd ** 2 / len(seeds), 0.0))
     per_task = {task: {'setting_sd': float(setting_sd[i]), 'seed_sd': float(seed_sd[i]),
+                       'seed_rank_corr': float(np.nanmean(rank_corr[i])),
+                       'setting_effect_sd': float(effect_sd[i]), 'residual_sd': float(resid_sd[i]),
                        'ratio': float(setting_sd[i] / seed_sd[i]) if seed_sd[i] > 0 else None,
                        'mean': float(r[:, i].mean())} for i, task in enumerate(tasks)}
     ratios = [v['ratio'] for v in per_task.values() if v['ratio'] is not None]
     return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
             'per_task': per_task, 'ratio': float(np.mean(ratios)), 'setting_sd': float(setting_sd.mean()),
             'seed_sd': float(seed_sd.mean()), 'seed_mean_sd': float(mean_sd.mean()),
+            'seed_rank_corr': float(np.nanmean([v['seed_rank_corr'] for v in per_task.values()])),
+            'effect_over_residual': float(np.mean(effect_sd / np.maximum(resid_sd, 1e-9))),
             'cpu_seconds_per_setting': float(np.mean(secs) + np.mean(render)),
             'table_hours_2_workers': float((np.mean(secs) + np.mean(render)) * 256 / 2 / 3600),
             'mean_reward': float(r.mean())}
@@ -103,14 +115,19 @@ def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
              f'{results[0]["seeds"]}. Ratio = sd over settings (first seed) / sd over seeds of one setting, '
              'averaged over the tasks (1 = only noise); CPU-s = render + pre-train + 5-NN of one '
              'setting on one thread; table h = the 256-setting table with 2 workers.', '',
-             '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio |',
-             '|---|---|---|---|---|---|---|---|']
+             'Rank corr. = Spearman correlation of the settings between two seeds (mean over seed pairs and tasks); '
+             'effect / residual = sd of the settings\' true effects (estimated) over the setting x seed residual sd.',
+             '',
+             '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio '
+             '| rank corr. | effect / residual |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     for res in sorted(results, key=lambda x: x['cpu_seconds_per_setting']):
         changed = ', '.join(f'{k}={v}' if k != 'engine_overrides' else 'light augmentation'
                             for k, v in res['fields'].items()) or '(the committed scale)'
         lines.append(f'| {res["scale"]} | {changed} | {res["cpu_seconds_per_setting"]:.0f} | '
                      f'{res["table_hours_2_workers"]:.1f} | {res["mean_reward"]:.2f} | {res["setting_sd"]:.2f} | '
-                     f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** |')
+                     f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** | {res["seed_rank_corr"]:.2f} | '
+                     f'{res["effect_over_residual"]:.2f} |')
     text = '\n'.join(lines) + '\n'
     atomic_write_text(out / 'reward_signal.md', text)
     atomic_write_json(out / 'reward_signal.json', {'command': command, 'results': results}, indent=1)
