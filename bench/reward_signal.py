@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -69,6 +70,11 @@ def run_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path,
         build(scale_config(scale, root, work, seed, threads, base), settings, workers=workers)
 
 
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float('nan')
+
+
 def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path) -> dict[str, Any] | None:
     """Spreads and cost of a scale whose tables hold every setting for every seed; None when incomplete."""
     tables, metas = [], []
@@ -90,12 +96,15 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
     # the ranking view: do two seeds order the settings alike? (Spearman over seed pairs, mean over tasks), and
     # a two-way split (setting x seed) whose residual excludes a seed's shift of every setting alike
     pairs = [(a, b) for a in range(len(seeds)) for b in range(a + 1, len(seeds))]
-    rank_corr = [[float(spearmanr(r[a, i], r[b, i]).statistic) for a, b in pairs] for i in range(len(tasks))]
+    with warnings.catch_warnings():   # a task whose rewards tie on every setting has no rank correlation (NaN)
+        warnings.simplefilter('ignore')
+        rank_corr = [float(np.nanmean([spearmanr(r[a, i], r[b, i]).statistic for a, b in pairs]))
+                     for i in range(len(tasks))]
     resid = r - r.mean(axis=0, keepdims=True) - r.mean(axis=2, keepdims=True) + r.mean(axis=(0, 2), keepdims=True)
     resid_sd = np.sqrt((resid ** 2).sum(axis=(0, 2)) / ((len(seeds) - 1) * (len(settings) - 1)))
     effect_sd = np.sqrt(np.maximum(mean_sd ** 2 - resid_sd ** 2 / len(seeds), 0.0))
     per_task = {task: {'setting_sd': float(setting_sd[i]), 'seed_sd': float(seed_sd[i]),
-                       'seed_rank_corr': float(np.nanmean(rank_corr[i])),
+                       'seed_rank_corr': rank_corr[i],
                        'setting_effect_sd': float(effect_sd[i]), 'residual_sd': float(resid_sd[i]),
                        'ratio': float(setting_sd[i] / seed_sd[i]) if seed_sd[i] > 0 else None,
                        'mean': float(r[:, i].mean())} for i, task in enumerate(tasks)}
@@ -103,7 +112,7 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
     return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
             'per_task': per_task, 'ratio': float(np.mean(ratios)), 'setting_sd': float(setting_sd.mean()),
             'seed_sd': float(seed_sd.mean()), 'seed_mean_sd': float(mean_sd.mean()),
-            'seed_rank_corr': float(np.nanmean([v['seed_rank_corr'] for v in per_task.values()])),
+            'seed_rank_corr': _nanmean([v['seed_rank_corr'] for v in per_task.values()]),
             'effect_over_residual': float(np.mean(effect_sd / np.maximum(resid_sd, 1e-9))),
             'cpu_seconds_per_setting': float(np.mean(secs) + np.mean(render)),
             'table_hours_2_workers': float((np.mean(secs) + np.mean(render)) * 256 / 2 / 3600),
