@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--long_partition', default='long', help='partition used with --long_job')
     p.add_argument('--account', default='', help='Slurm account')
     p.add_argument('--no_wait', action='store_true', help='return after submission (default for slurm)')
-    p.add_argument('--generate', action='store_true', help='submit generator shards instead of an engine job')
+    p.add_argument('--generate', action='store_true',
+                   help='submit generator shards instead of an engine job (uses --shards, --cluster, --timeout, '
+                        '--job_dir, --partition, --no_wait; the GPU/node flags are for engine jobs)')
     p.add_argument('--shards', type=int, default=1, help='with --generate: array tasks (one shard each)')
     return p
 
