@@ -75,6 +75,36 @@ def _nanmean(values: Sequence[float]) -> float:
     return float(np.mean(finite)) if finite else float('nan')
 
 
+def mean_ratio(r: np.ndarray) -> float:
+    """Setting sd (first seed) over seed sd, averaged over tasks, of seeds x tasks x settings rewards."""
+    setting_sd = r[0].std(axis=1, ddof=1)
+    seed_sd = r.std(axis=0, ddof=1).mean(axis=1)
+    ok = seed_sd > 0
+    return float(np.mean(setting_sd[ok] / seed_sd[ok])) if ok.any() else float('nan')
+
+
+def bootstrap_ratio(r: np.ndarray, draws: int = 1000, seed: int = 0) -> list[float]:
+    """95 % percentile interval of ``mean_ratio`` over settings resampled with replacement."""
+    rng = np.random.default_rng(seed)
+    n = r.shape[2]
+    vals = [mean_ratio(r[:, :, rng.integers(0, n, n)]) for _ in range(draws)]
+    vals = [v for v in vals if np.isfinite(v)]
+    return [float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))] if vals else [float('nan')] * 2
+
+
+def paired_difference(r: np.ndarray, base: np.ndarray, draws: int = 1000, seed: int = 0) -> list[float]:
+    """The ratio's difference from the base scale and its 95 % interval, the same settings resampled for both."""
+    rng = np.random.default_rng(seed)
+    n = r.shape[2]
+    diffs = []
+    for _ in range(draws):
+        idx = rng.integers(0, n, n)
+        diffs.append(mean_ratio(r[:, :, idx]) - mean_ratio(base[:, :, idx]))
+    diffs = [d for d in diffs if np.isfinite(d)]
+    point = mean_ratio(r) - mean_ratio(base)
+    return [float(point), float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))]
+
+
 def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path) -> dict[str, Any] | None:
     """Spreads and cost of a scale whose tables hold every setting for every seed; None when incomplete."""
     tables, metas = [], []
@@ -109,8 +139,10 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
                        'ratio': float(setting_sd[i] / seed_sd[i]) if seed_sd[i] > 0 else None,
                        'mean': float(r[:, i].mean())} for i, task in enumerate(tasks)}
     ratios = [v['ratio'] for v in per_task.values() if v['ratio'] is not None]
+    ci = bootstrap_ratio(r)
     return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
-            'per_task': per_task, 'ratio': float(np.mean(ratios)), 'setting_sd': float(setting_sd.mean()),
+            'per_task': per_task, 'ratio': float(np.mean(ratios)), 'ratio_ci95': ci, 'rewards': r.tolist(),
+            'setting_sd': float(setting_sd.mean()),
             'seed_sd': float(seed_sd.mean()), 'seed_mean_sd': float(mean_sd.mean()),
             'seed_rank_corr': _nanmean([v['seed_rank_corr'] for v in per_task.values()]),
             'effect_over_residual': float(np.mean(effect_sd / np.maximum(resid_sd, 1e-9))),
@@ -120,28 +152,40 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
 
 
 def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
+    base = next((np.asarray(x['rewards']) for x in results if x['scale'] == 'base'), None)
+    for res in results:
+        res['ratio_minus_base'] = (paired_difference(np.asarray(res['rewards']), base)
+                                   if base is not None and res['scale'] != 'base' else None)
     lines = [f'`{command}`; first {results[0]["settings"]} settings of the balanced order, training seeds '
              f'{results[0]["seeds"]}. Ratio = sd over settings (first seed) / sd over seeds of one setting, '
              'averaged over the tasks (1 = only noise); CPU-s = render + pre-train + 5-NN of one '
              'setting on one thread; table h = the 256-setting table with 2 workers.', '',
              'Rank corr. = Spearman correlation of the settings between two seeds (mean over seed pairs and tasks); '
-             'effect / residual = sd of the settings\' true effects (estimated) over the setting x seed residual sd.',
+             'effect / residual = sd of the settings\' true effects (estimated) over the setting x seed residual sd; '
+             '[..] = 95 % bootstrap interval over the settings; vs base = the ratio\'s paired difference from the base '
+             'scale (same settings resampled).',
              '',
-             '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio '
-             '| rank corr. | effect / residual |',
-             '|---|---|---|---|---|---|---|---|---|---|']
+             '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio [95 %] '
+             '| vs base [95 %] | rank corr. | effect / residual |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for res in sorted(results, key=lambda x: x['cpu_seconds_per_setting']):
         changed = ', '.join(f'{k}={v}' if k != 'engine_overrides' else 'light augmentation'
                             for k, v in res['fields'].items()) or '(the committed scale)'
         lines.append(f'| {res["scale"]} | {changed} | {res["cpu_seconds_per_setting"]:.0f} | '
                      f'{res["table_hours_2_workers"]:.1f} | {res["mean_reward"]:.2f} | {res["setting_sd"]:.2f} | '
-                     f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** | {res["seed_rank_corr"]:.2f} | '
+                     f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** [{res["ratio_ci95"][0]:.2f}, '
+                     f'{res["ratio_ci95"][1]:.2f}] | {vs_base(res)} | {res["seed_rank_corr"]:.2f} | '
                      f'{res["effect_over_residual"]:.2f} |')
     text = '\n'.join(lines) + '\n'
     atomic_write_text(out / 'reward_signal.md', text)
     atomic_write_json(out / 'reward_signal.json', {'command': command, 'results': results}, indent=1)
     plot(results, out / 'reward_signal.png')
     return text
+
+
+def vs_base(res: dict[str, Any]) -> str:
+    d = res.get('ratio_minus_base')
+    return '—' if d is None else f'{d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}]'
 
 
 def plot(results: list[dict[str, Any]], path: Path) -> None:
