@@ -40,6 +40,8 @@ SCALES: dict[str, dict[str, Any]] = {
     'light_aug': {'engine_overrides': LIGHT_AUG},
     'epochs10': {'epochs': 10},
     'light_aug_epochs10': {'epochs': 10, 'engine_overrides': LIGHT_AUG},
+    'knn_original': {'knn_features': 'original'},            # docs/knn_modes.md: more seed-to-seed agreement?
+    'light_aug_knn_original': {'knn_features': 'original', 'engine_overrides': LIGHT_AUG},
     'imgs3k': {'num_imgs': 3000},
     'light_aug_imgs3k': {'num_imgs': 3000, 'engine_overrides': LIGHT_AUG},
     'size48': {'size': 48},
