@@ -198,14 +198,16 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for res in results:
-        ax.scatter(res['cpu_seconds_per_setting'], res['ratio'], color='C0')
+        lo, hi = res['ratio_ci95']
+        ax.errorbar(res['cpu_seconds_per_setting'], res['ratio'], yerr=[[res['ratio'] - lo], [hi - res['ratio']]],
+                    fmt='o', color='C0', capsize=3)
         ax.annotate(res['scale'], (res['cpu_seconds_per_setting'], res['ratio']), fontsize=8,
                     xytext=(4, 3), textcoords='offset points')
     ax.axhline(2.0, color='C2', ls='--', lw=1, label='target: settings 2x the seed noise')
     ax.axhline(1.0, color='grey', ls=':', lw=1, label='only noise')
     ax.axvline(85 * 2, color='C3', ls='--', lw=1, label='6 h budget for 256 settings, 2 workers')
     ax.set_xlabel('CPU-seconds per setting (render + pre-train + 5-NN)')
-    ax.set_ylabel('setting spread / seed spread (mean over the tasks)')
+    ax.set_ylabel('setting spread / seed spread (mean over the tasks)\nbars: 95 % bootstrap over settings')
     ax.set_ylim(0, max(2.5, max(r['ratio'] for r in results) + 0.3))
     ax.legend(fontsize=8, loc='upper left')
     fig.tight_layout()
