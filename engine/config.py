@@ -9,6 +9,7 @@ from yacs.config import CfgNode
 from common.config import merge_overrides, merge_yaml, set_value
 from common.device import check_device_name
 from common.errors import UserError, first_line
+from common.validate import check_choice
 from engine.knn import KNN_FEATURE_MODES
 from models.backbone import check_model_name
 
@@ -96,6 +97,11 @@ class ClassifierConfig(CfgNode):
         super().__init__(values, key_list=key_list, new_allowed=new_allowed)
 
 
+def run_seed(cfg: ClassifierConfig) -> int:
+    """The job's seed: SEED, or 0 when it is None (the original left the RNG unseeded)."""
+    return 0 if cfg.SEED is None else int(cfg.SEED)
+
+
 def run_name(cfg: ClassifierConfig) -> str:
     """The run's name for wandb and submitit: EXPT_NAME, else the SAVE_DIR folder name."""
     return cfg.EXPT_NAME or Path(cfg.SAVE_DIR).name or 'task2sim'
@@ -137,8 +143,7 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'DOWNSTREAM_EVAL={cfg.DOWNSTREAM_EVAL!r} is invalid; allowed: {list(DOWNSTREAM_MODES)}')
     if cfg.DOWNSTREAM_EVAL == 'knn' and not cfg.NUM_NEIGHBORS:
         raise UserError('DOWNSTREAM_EVAL=knn needs NUM_NEIGHBORS, e.g. [5]')
-    if cfg.KNN_FEATURES not in KNN_FEATURE_MODES:
-        raise UserError(f'KNN_FEATURES={cfg.KNN_FEATURES!r} is invalid; allowed: {", ".join(KNN_FEATURE_MODES)}')
+    check_choice('KNN_FEATURES', cfg.KNN_FEATURES, KNN_FEATURE_MODES)
     if cfg.BATCH_SIZE < 1:
         raise UserError(f'BATCH_SIZE={cfg.BATCH_SIZE} must be >= 1')
     bad_k = [k for k in cfg.NUM_NEIGHBORS if isinstance(k, bool) or not isinstance(k, int) or k < 1]
@@ -153,8 +158,7 @@ def validate(cfg: CfgNode) -> CfgNode:
         raise UserError(f'WARMUP_EPOCHS={cfg.WARMUP_EPOCHS} is invalid; it must be >= 0')
     if cfg.GRAD_CLIP is not None and not cfg.GRAD_CLIP > 0:
         raise UserError(f'GRAD_CLIP={cfg.GRAD_CLIP} is invalid; allowed: None or a number > 0')
-    if cfg.INTERPOLATION not in INTERPOLATIONS:
-        raise UserError(f'INTERPOLATION={cfg.INTERPOLATION!r} is invalid; allowed: {", ".join(INTERPOLATIONS)}')
+    check_choice('INTERPOLATION', cfg.INTERPOLATION, INTERPOLATIONS)
     check_auto_augment(cfg.AUTO_AUGMENT)
     check_model_name(cfg.MODEL)
     if cfg.INPUT_SIZE < 8:

@@ -89,9 +89,11 @@ def knn_features(model: nn.Module, train_loader, test_loader, mode: str, device:
     kw = dict(features_fn=features_fn, distributed=distributed, log_interval=log_interval,
               log_enabled=log_enabled, train_mode=mode == 'original')
     if mode == 'original' and len(train_loader) == 0:
-        raise UserError(f'kNN features in the original mode drop the last partial batch of the training bank (as '
-                        f'the original), so {num_train} training images with a batch size of '
-                        f'{train_loader.batch_size} leave no bank; use a smaller BATCH_SIZE or KNN_FEATURES=eval')
+        per_process = len(train_loader.sampler)   # a DistributedSampler's share, else the whole bank
+        raise UserError(f'KNN_FEATURES=original drops the last partial batch of the training bank (as the '
+                        f'original), so {per_process} training images per process with BATCH_SIZE='
+                        f'{train_loader.batch_size} leave no bank; use a BATCH_SIZE <= {max(per_process, 1)} '
+                        f'or KNN_FEATURES=eval')
     try:
         with seeded_draws(seed, device):
             train_f, train_y, rate = extract_features(model, train_loader, device, num_train, **kw)

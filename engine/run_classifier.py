@@ -29,7 +29,7 @@ from common.io import atomic_write_json
 from common.tracking import Tracker
 from engine import checkpoint as ckpt
 from engine.args import parse_args
-from engine.config import ClassifierConfig, run_name
+from engine.config import ClassifierConfig, run_name, run_seed
 from engine.distributed import DistEnv, OrderedDistributedSampler, cleanup, init_distributed
 from engine.engine import evaluate, train_one_epoch
 from engine.knn import knn_accuracy, knn_loader
@@ -217,7 +217,7 @@ def run(cfg: ClassifierConfig, debug: bool = True, quick: bool = False, dist_url
         device = torch.device('cuda', env.local_rank)
     # the engine's own loggers only; handlers are the CLI's business (main)
     log.setLevel(logging.INFO if env.is_main and cfg.LOG_LEVEL >= 2 else logging.WARNING)
-    seed = 0 if cfg.SEED is None else int(cfg.SEED)
+    seed = run_seed(cfg)
     seed_everything(seed)  # the same initial weights on every rank
     save_dir = Path(cfg.SAVE_DIR)
     if env.is_main:
@@ -253,11 +253,6 @@ def _knn_sampler(dataset, env: DistEnv, bank: bool, mode: str, seed: int):
 
 def _run_knn(cfg, model, data, env, device, seed) -> dict[str, Any]:
     mode = cfg.KNN_FEATURES
-    per_rank = len(data['train']) // env.world_size
-    if mode == 'original' and per_rank < cfg.BATCH_SIZE:
-        raise UserError(f'KNN_FEATURES=original drops the last partial batch of the training bank (as the '
-                        f'original), so {len(data["train"])} training images with BATCH_SIZE={cfg.BATCH_SIZE} '
-                        f'leave no bank; use a BATCH_SIZE <= {max(per_rank, 1)} or KNN_FEATURES=eval')
     loaders = [knn_loader(data[split], cfg.BATCH_SIZE, mode, bank=split == 'train', seed=seed,
                           num_workers=cfg.NUM_WORKERS, pin_memory=device.type == 'cuda',
                           sampler=_knn_sampler(data[split], env, split == 'train', mode, seed))

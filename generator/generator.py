@@ -127,10 +127,10 @@ class StageTimer:
         return {k: {'seconds': round(v, 4), 'count': self.counts[k]} for k, v in self.seconds.items()}
 
 
-def check_num_imgs(num_imgs: int) -> int:
-    """Images per set: an int in 1..MAX_IMAGES_PER_SET."""
+def check_num_imgs(num_imgs: int, name: str = 'num_imgs') -> int:
+    """Images per set: an int in 1..MAX_IMAGES_PER_SET (``name``: the flag or argument named in the error)."""
     if isinstance(num_imgs, bool) or not isinstance(num_imgs, int) or not 1 <= num_imgs <= MAX_IMAGES_PER_SET:
-        raise UserError(f'num_imgs={num_imgs!r} is invalid; allowed: 1..{MAX_IMAGES_PER_SET} images per set')
+        raise UserError(f'{name}={num_imgs!r} is invalid; allowed: 1..{MAX_IMAGES_PER_SET} images per set')
     return num_imgs
 
 

@@ -19,9 +19,9 @@ from typing import Any, Sequence
 from common.errors import UserError
 from common.procs import die_with_parent
 from common.submit import make_executor, submit_all
-from common.validate import check_options, check_root_dir
-from generator.backends import backend_class
-from generator.generator import MAX_IMAGES_PER_SET, Generator
+from common.validate import check_root_dir
+from generator.backends import check_backend_options
+from generator.generator import Generator, check_num_imgs
 from generator.generator_params import GenParams
 
 log = logging.getLogger('generator')
@@ -137,8 +137,7 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
     """Render ``params`` as the options say (one shard, local workers or submitit); returns image dirs."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(asctime)s %(name)s %(levelname)s %(message)s')
-    if not 1 <= args.num_imgs <= MAX_IMAGES_PER_SET:
-        raise UserError(f'--num_imgs={args.num_imgs} is invalid; allowed: 1..{MAX_IMAGES_PER_SET} images per set')
+    check_num_imgs(args.num_imgs, '--num_imgs')
     if args.workers < 1:
         raise UserError(f'--workers={args.workers} is invalid; it must be >= 1')
     kwargs = generator_kwargs(args)
@@ -152,8 +151,7 @@ def run_generation(args: argparse.Namespace, params: list[GenParams]) -> list[st
     check_root_dir(Path(root))
     with Generator(root, **{k: v for k, v in kwargs.items() if k != 'backend_options'}) as gen:
         gen.plan(args.num_imgs)
-    check_options(backend_class(kwargs['backend']), kwargs['backend_options'],
-                  f'backend {kwargs["backend"]!r} option (--backend_opt)', reserved=('library', 'size'))
+    check_backend_options(kwargs['backend'], kwargs['backend_options'])
     if args.shard_idx is not None:
         if not 0 <= args.shard_idx < args.num_shards:
             raise UserError(f'--shard_idx={args.shard_idx} is invalid; allowed: 0..{args.num_shards - 1}')

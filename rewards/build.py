@@ -49,6 +49,11 @@ class RewardJob:
         return done
 
 
+def _has_task_records(meta: dict[str, Any], tasks: Sequence[str]) -> bool:
+    """The sidecar has every task's random-init reward and sizes."""
+    return all(t in meta.get('random_init', {}) and t in meta.get('tasks', {}) for t in tasks)
+
+
 def _wait_with_bar(store: RewardStore, todo: list[str], bar: Any, is_done) -> None:
     """Advance ``bar`` as other processes finish settings, until ``is_done()``."""
     todo_set = set(todo)
@@ -84,16 +89,13 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
     todo = [ts for ts in settings if ts not in finished]
     if max_settings is not None:
         todo = todo[:max_settings]
-    summary = {'requested': len(settings), 'already_finished': len(settings) - len([s for s in settings if s not in finished]),
-               'todo': len(todo)}
-    complete_meta = all(t in meta.get('random_init', {}) and t in meta.get('tasks', {}) for t in cfg.tasks)
-    if not todo and complete_meta:   # nothing to do: the table and its sidecar stay as they are
-        return {**summary, 'finished_total': len(finished), 'output': str(store.path), 'sidecar': str(store.meta_path)}
+    summary = {'requested': len(settings), 'already_finished': sum(s in finished for s in settings),
+               'todo': len(todo), 'output': str(store.path), 'sidecar': str(store.meta_path)}
+    if not todo and _has_task_records(meta, cfg.tasks):   # nothing to do: the table and its sidecar stay as they are
+        return {**summary, 'finished_total': len(finished)}
     store.write_header({'versions': versions(), 'classes': classes,
                         'engine': engine_configs(cfg), 'default_tasks': list(DEFAULT_TASKS)})
-    meta = store.meta()
-    missing_rand = [t for t in cfg.tasks if t not in meta.get('random_init', {})]
-    if missing_rand or 'tasks' not in meta or any(t not in meta['tasks'] for t in cfg.tasks):
+    if not _has_task_records(store.meta(), cfg.tasks):
         runner = SettingRunner(cfg)
         try:
             rand = runner.random_init_rewards()
@@ -103,10 +105,10 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
         finally:
             runner.close()
     bar = tqdm(total=len(todo), desc='settings', unit='setting', disable=not cfg.progress, dynamic_ncols=True)
+    jobs = [RewardJob(cfg, todo[i::workers]) for i in range(workers) if todo[i::workers]]
     if not todo:
         pass
     elif submitit:
-        jobs = [RewardJob(cfg, todo[i::workers]) for i in range(workers) if todo[i::workers]]
         folder = Path(job_dir or Path(cfg.work_dir) / 'slurm')
         executor = make_executor(folder, cluster, 'task2sim_rewards', timeout, max(1, cfg.threads), partition)
         submitted = submit_all(executor, jobs)
@@ -115,7 +117,6 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
         for j in submitted:
             j.result()     # re-raises a job's error
     elif workers > 1:
-        jobs = [RewardJob(cfg, todo[i::workers]) for i in range(workers) if todo[i::workers]]
         with mp.get_context('spawn').Pool(len(jobs), initializer=die_with_parent,
                                           initargs=(os.getpid(),)) as pool:
             result = pool.map_async(_run_job, jobs)
@@ -124,10 +125,7 @@ def build(cfg: BuildConfig, settings: Sequence[str], workers: int = 1, submitit:
     else:
         RewardJob(cfg, todo)(bar)
     bar.close()
-    summary['finished_total'] = len(store.finished())
-    summary['output'] = str(store.path)
-    summary['sidecar'] = str(store.meta_path)
-    return summary
+    return {**summary, 'finished_total': len(store.finished())}
 
 
 def _run_job(job: RewardJob) -> list[str]:

@@ -100,8 +100,8 @@ def validate(cfg: BuildConfig) -> None:
     check_choice('--clean', cfg.clean, CLEAN_CHOICES)
     check_choice('--knn_features', cfg.knn_features, KNN_FEATURE_MODES)
     check_choice('--class_pick', cfg.class_pick, CLASS_PICKS)
-    check_num_imgs(cfg.num_imgs)
-    for name in ('num_imgs', 'size', 'epochs', 'batch_size', 'knn_k', 'num_classes'):
+    check_num_imgs(cfg.num_imgs, '--num_imgs')
+    for name in ('size', 'epochs', 'batch_size', 'knn_k', 'num_classes'):
         if getattr(cfg, name) < 1:
             raise UserError(f'--{name} {getattr(cfg, name)} is invalid; it must be >= 1')
     if not 0 <= cfg.warmup_epochs <= cfg.epochs:

@@ -30,6 +30,10 @@ def build_knn_backbone(cfg: BuildConfig, backbone_path: str) -> tuple[nn.Module,
     return build_model(kcfg, 0), kcfg
 
 
+def _without_resume(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != 'RESUME'}
+
+
 def checkpoint_epochs(path: Path, want: ClassifierConfig) -> int:
     """Epochs finished by a pre-training checkpoint of the config ``want`` (0 when absent, unreadable, or left by
     a run with other pre-training settings: such a file is deleted, a later run must not trust it)."""
@@ -42,8 +46,7 @@ def checkpoint_epochs(path: Path, want: ClassifierConfig) -> int:
         return 0
     saved = ckpt.get('config') if isinstance(ckpt, dict) else None
     mine = json.loads(json.dumps(want))
-    if not isinstance(saved, dict) or {k: v for k, v in saved.items() if k != 'RESUME'} != \
-            {k: v for k, v in mine.items() if k != 'RESUME'}:
+    if not isinstance(saved, dict) or _without_resume(saved) != _without_resume(mine):
         path.unlink(missing_ok=True)
         return 0
     return int(ckpt.get('epoch', -1)) + 1

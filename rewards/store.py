@@ -12,6 +12,19 @@ from common.errors import UserError
 from common.io import atomic_write_json, sidecar_path
 from rewards.config import BuildConfig
 
+# scale fields added after the first tables were built, with the value those tables were measured with
+SCALE_DEFAULTS_OF_OLD_TABLES = {'knn_features': 'eval'}
+
+
+def _has_rewards(table: dict[str, dict[str, float]]) -> bool:
+    return any(table.values())
+
+
+def _recorded_scale(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The scale a sidecar records, with the values of fields added after it was written."""
+    scale = meta.get('build', {}).get('scale')
+    return None if scale is None else {**SCALE_DEFAULTS_OF_OLD_TABLES, **scale}
+
 
 def _read_json(path: Path) -> dict:
     try:
@@ -26,10 +39,6 @@ def _read_json(path: Path) -> dict:
         raise UserError(f'{path} holds a JSON {type(data).__name__}, not the object of a reward table; it was not '
                         f'written by this tool (choose another --output)')
     return data
-
-
-# scale fields added after the first tables were built, with the value those tables were measured with
-SCALE_DEFAULTS_OF_OLD_TABLES = {'knn_features': 'eval'}
 
 
 class RewardStore:
@@ -59,11 +68,7 @@ class RewardStore:
 
     def finished(self, tasks: Sequence[str] | None = None) -> set[str]:
         """Settings that have a reward for every one of ``tasks`` (default: the configured tasks)."""
-        table = self.table()
-        tasks = list(tasks or self.cfg.tasks)
-        if not all(t in table for t in tasks):
-            return set()
-        return set.intersection(*(set(table[t]) for t in tasks))
+        return self.finished_in(self.table(), tasks)
 
     def check_compatible(self) -> None:
         """Refuse to mix rewards measured at another scale (sizes, seeds, epochs, ...) into one table.
@@ -71,15 +76,13 @@ class RewardStore:
         A table without any reward is forgotten instead (an earlier run failed before its first setting);
         the check and the reset hold the lock together."""
         with self.locked():
-            meta, table = self.meta(), self.table()
-            old = meta.get('build', {}).get('scale')
-            has_rewards = any(table.values())
+            old = _recorded_scale(self.meta())
+            has_rewards = _has_rewards(self.table())
             if old is None:
                 if has_rewards:
                     raise UserError(f'{self.path} has rewards but no sidecar {self.meta_path.name}; it was not '
                                     f'built by this tool (choose another --output)')
                 return
-            old = {**SCALE_DEFAULTS_OF_OLD_TABLES, **old}
             new = self.cfg.scale()
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
             if diff and not has_rewards:
@@ -98,7 +101,7 @@ class RewardStore:
         if build.get('classes') is not None and build['classes'] != classes:
             raise UserError(f'{self.path} was built with the object classes {build["classes"]}; this run would use '
                             f'{classes} (has the object library changed?); choose another --output')
-        if not self.table() or not any(self.table().values()):
+        if not _has_rewards(self.table()):
             return
         old = build.get('versions', {}).get('pipeline_version')
         if old != version and not allow_change:
@@ -111,7 +114,7 @@ class RewardStore:
         with self.locked():
             meta = self.meta()
             meta.setdefault('settings', {})
-            if 'build' in meta and any(self.table().values()):
+            if 'build' in meta and _has_rewards(self.table()):
                 # keep the versions of the run that measured the first rewards; later runs are recorded per setting
                 extra = {**extra, 'versions': meta['build'].get('versions', extra.get('versions'))}
             meta['build'] = {'scale': self.cfg.scale(), **extra}
@@ -132,14 +135,14 @@ class RewardStore:
 
     def record(self, tuple_str: str, rewards: dict[str, float], info: dict[str, Any]) -> None:
         with self.locked():
-            scale = self.meta().get('build', {}).get('scale')
+            meta = self.meta()
+            scale = _recorded_scale(meta)
             if scale is not None and scale != self.cfg.scale():
                 raise UserError(f'{self.path} was re-started by another run with other settings while this one '
                                 f'was measuring {tuple_str}; its reward is not recorded')
             table = self.table()
             for task, acc in rewards.items():
                 table.setdefault(task, {})[tuple_str] = round(float(acc), 4)
-            meta = self.meta()
             meta.setdefault('settings', {})[tuple_str] = info
             meta['num_settings'] = len(self.finished_in(table))
             meta['updated'] = time.strftime('%Y-%m-%dT%H:%M:%S%z')
@@ -147,7 +150,9 @@ class RewardStore:
             atomic_write_json(self.path, table, indent=1, sort_keys=True)
             atomic_write_json(self.meta_path, meta, indent=1, sort_keys=True)
 
-    def finished_in(self, table: dict[str, dict[str, float]]) -> set[str]:
-        if not all(t in table for t in self.cfg.tasks):
+    def finished_in(self, table: dict[str, dict[str, float]], tasks: Sequence[str] | None = None) -> set[str]:
+        """Settings of ``table`` that have a reward for every one of ``tasks`` (default: the configured tasks)."""
+        tasks = list(tasks or self.cfg.tasks)
+        if not all(t in table for t in tasks):
             return set()
-        return set.intersection(*(set(table[t]) for t in self.cfg.tasks))
+        return set.intersection(*(set(table[t]) for t in tasks))

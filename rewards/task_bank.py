@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from datasets import build_dataset
 from datasets.transforms import build_eval_transform
-from engine.config import ClassifierConfig
+from engine.config import ClassifierConfig, run_seed
 from engine.knn import extract_features, knn_accuracy, knn_classify, knn_loader
 from models.backbone import features_of
 
@@ -53,7 +53,7 @@ class TaskBank:
         through ``engine.knn.knn_accuracy``, as the original's separate per-task jobs do.
         """
         device = torch.device(device)
-        k, mode, seed = int(kcfg.NUM_NEIGHBORS[0]), kcfg.KNN_FEATURES, 0 if kcfg.SEED is None else int(kcfg.SEED)
+        k, mode, seed = int(kcfg.NUM_NEIGHBORS[0]), kcfg.KNN_FEATURES, run_seed(kcfg)
         out = {}
         if mode == 'eval':
             n = len(self.images)

@@ -34,8 +34,13 @@ def backend_class(name: str) -> type:
     return getattr(module, cls_name)
 
 
-def create_backend(name: str, library: Any, size: int, **options: Any) -> RenderBackend:
-    """A backend rendering ``size`` x ``size`` images of ``library``'s models."""
+def check_backend_options(name: str, options: dict[str, Any]) -> type:
+    """The backend class of ``name``, after refusing options it does not take (one UserError naming them)."""
     cls = backend_class(name)
     check_options(cls, options, f'backend {name!r} option (--backend_opt)', reserved=('library', 'size'))
-    return cls(library=library, size=size, **options)
+    return cls
+
+
+def create_backend(name: str, library: Any, size: int, **options: Any) -> RenderBackend:
+    """A backend rendering ``size`` x ``size`` images of ``library``'s models."""
+    return check_backend_options(name, options)(library=library, size=size, **options)
