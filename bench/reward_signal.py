@@ -47,6 +47,7 @@ SCALES: dict[str, dict[str, Any]] = {
     'size48': {'size': 48},
     'classes20': {'num_classes': 20},
     'size64': {'size': 64},
+    'light_aug_epochs10_resnet10t': {'epochs': 10, 'model': 'resnet10t', 'engine_overrides': LIGHT_AUG},
 }
 
 
@@ -107,6 +108,28 @@ def paired_difference(r: np.ndarray, base: np.ndarray, draws: int = 1000, seed: 
     return [float(point), float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))]
 
 
+def measured_seeds(scale: str, settings: list[str], root: Path) -> list[int]:
+    """The training seeds whose table of ``scale`` holds every setting on every task."""
+    out = []
+    for path in sorted((root / scale).glob('seed*.json')):
+        stem = path.stem[len('seed'):]
+        if not stem.isdigit() or path.name.endswith('.meta.json'):
+            continue
+        table = json.loads(path.read_text())
+        if table and all(s in rewards for rewards in table.values() for s in settings):
+            out.append(int(stem))
+    return sorted(out)
+
+
+def mean_of_seeds_ratio(r: np.ndarray, m: int) -> float:
+    """Measured ratio of a reward that is the mean of ``m`` training seeds: disjoint groups of m seeds give
+    replicate rewards; setting sd of the first group's means over the sd of a setting's group means."""
+    groups = r.shape[0] // m
+    if groups < 2:
+        return float('nan')
+    return mean_ratio(np.stack([r[g * m:(g + 1) * m].mean(axis=0) for g in range(groups)]))
+
+
 def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: Path) -> dict[str, Any] | None:
     """Spreads and cost of a scale whose tables hold every setting for every seed; None when incomplete."""
     tables, metas = [], []
@@ -142,13 +165,21 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
                        'mean': float(r[:, i].mean())} for i, task in enumerate(tasks)}
     ratios = [v['ratio'] for v in per_task.values() if v['ratio'] is not None]
     ci = bootstrap_ratio(r)
+    # a reward averaged over m seeds: predicted from the two-way split (its noise sd shrinks by sqrt(m)),
+    # and measured directly where there are at least 2m seeds
+    snr2 = (effect_sd / np.maximum(resid_sd, 1e-9)) ** 2
+    mean_of = {str(m): {'predicted': float(np.mean(np.sqrt(1 + m * snr2))),
+                        'measured': mean_of_seeds_ratio(r, m) if m > 1 else float(np.mean(ratios))}
+               for m in (1, 2, 3, 4)}
     return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
             'per_task': per_task, 'ratio': float(np.mean(ratios)), 'ratio_ci95': ci, 'rewards': r.tolist(),
+            'mean_of_seeds_ratio': mean_of,
             'setting_sd': float(setting_sd.mean()),
             'seed_sd': float(seed_sd.mean()), 'seed_mean_sd': float(mean_sd.mean()),
             'seed_rank_corr': _nanmean([v['seed_rank_corr'] for v in per_task.values()]),
             'effect_over_residual': float(np.mean(effect_sd / np.maximum(resid_sd, 1e-9))),
             'cpu_seconds_per_setting': float(np.mean(secs) + np.mean(render)),
+            'render_seconds': float(np.mean(render)), 'run_seconds': float(np.mean(secs)),
             'table_hours_2_workers': float((np.mean(secs) + np.mean(render)) * 256 / 2 / 3600),
             'mean_reward': float(r.mean())}
 
@@ -158,18 +189,20 @@ def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
     for res in results:
         res['ratio_minus_base'] = (paired_difference(np.asarray(res['rewards']), base)
                                    if base is not None and res['scale'] != 'base' else None)
-    lines = [f'`{command}`; first {results[0]["settings"]} settings of the balanced order, training seeds '
-             f'{results[0]["seeds"]}. Ratio = sd over settings (first seed) / sd over seeds of one setting, '
+    lines = [f'`{command}`; first {results[0]["settings"]} settings of the balanced order, each scale with all '
+             'its measured training seeds. Ratio = sd over settings (first seed) / sd over seeds of one setting, '
              'averaged over the tasks (1 = only noise); CPU-s = render + pre-train + 5-NN of one '
              'setting on one thread; table h = the 256-setting table with 2 workers.', '',
              'Rank corr. = Spearman correlation of the settings between two seeds (mean over seed pairs and tasks); '
              'effect / residual = sd of the settings\' true effects (estimated) over the setting x seed residual sd; '
              '[..] = 95 % bootstrap interval over the settings; vs base = the ratio\'s paired difference from the base '
-             'scale (same settings resampled).',
+             'scale (same settings resampled); mean of m = the ratio of a reward averaged over m training seeds, '
+             'predicted from the two-way split (sqrt(1 + m (effect / residual)^2), per task) and, with at least 2m '
+             'seeds, measured on disjoint seed groups (cost m x the pre-training + 5-NN).',
              '',
              '| scale | changed | CPU-s / setting | table h (2 workers) | mean reward | setting sd | seed sd | ratio [95 %] '
-             '| vs base [95 %] | rank corr. | effect / residual |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             '| vs base [95 %] | rank corr. | effect / residual | seeds | mean of 2: pred. / meas. | mean of 3: pred. / meas. |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
     for res in sorted(results, key=lambda x: x['cpu_seconds_per_setting']):
         changed = ', '.join(f'{k}={v}' if k != 'engine_overrides' else 'light augmentation'
                             for k, v in res['fields'].items()) or '(the committed scale)'
@@ -177,12 +210,19 @@ def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
                      f'{res["table_hours_2_workers"]:.1f} | {res["mean_reward"]:.2f} | {res["setting_sd"]:.2f} | '
                      f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** [{res["ratio_ci95"][0]:.2f}, '
                      f'{res["ratio_ci95"][1]:.2f}] | {vs_base(res)} | {res["seed_rank_corr"]:.2f} | '
-                     f'{res["effect_over_residual"]:.2f} |')
+                     f'{res["effect_over_residual"]:.2f} | {len(res["seeds"])} | {mean_of_cell(res, 2)} | '
+                     f'{mean_of_cell(res, 3)} |')
     text = '\n'.join(lines) + '\n'
     atomic_write_text(out / 'reward_signal.md', text)
     atomic_write_json(out / 'reward_signal.json', {'command': command, 'results': results}, indent=1)
     plot(results, out / 'reward_signal.png')
     return text
+
+
+def mean_of_cell(res: dict[str, Any], m: int) -> str:
+    cell = res['mean_of_seeds_ratio'][str(m)]
+    measured = '—' if not np.isfinite(cell['measured']) else f'{cell["measured"]:.2f}'
+    return f'{cell["predicted"]:.2f} / {measured}'
 
 
 def vs_base(res: dict[str, Any]) -> str:
@@ -197,6 +237,16 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, res in enumerate(results):   # dotted: the same scale with a reward averaged over 2 and 3 seeds
+        ms = [1, 2, 3]
+        costs = [res['render_seconds'] + m * res['run_seconds'] for m in ms]
+        preds = [res['ratio']] + [res['mean_of_seeds_ratio'][str(m)]['predicted'] for m in ms[1:]]
+        ax.plot(costs, preds, ':', color='C1', lw=1, label='mean of 2, 3 seeds (predicted)' if i == 0 else None)
+        ax.plot(costs[1:], preds[1:], 'o', mfc='none', color='C1')
+        for m in ms[1:]:
+            meas = res['mean_of_seeds_ratio'][str(m)]['measured']
+            if np.isfinite(meas):
+                ax.plot([costs[m - 1]], [meas], 's', color='C1', label=None)
     for res in results:
         lo, hi = res['ratio_ci95']
         ax.errorbar(res['cpu_seconds_per_setting'], res['ratio'], yerr=[[res['ratio'] - lo], [hi - res['ratio']]],
@@ -208,7 +258,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     ax.axvline(85 * 2, color='C3', ls='--', lw=1, label='6 h budget for 256 settings, 2 workers')
     ax.set_xlabel('CPU-seconds per setting (render + pre-train + 5-NN)')
     ax.set_ylabel('setting spread / seed spread (mean over the tasks)\nbars: 95 % bootstrap over settings')
-    ax.set_ylim(0, max(2.5, max(r['ratio'] for r in results) + 0.3))
+    ax.set_ylim(0, max(2.5, max(r['mean_of_seeds_ratio']['3']['predicted'] for r in results) + 0.3))
     ax.legend(fontsize=8, loc='upper left')
     fig.tight_layout()
     buf = io.BytesIO()
@@ -247,8 +297,10 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     if not args.report_only:
         for scale in args.scales:
             run_scale(scale, settings, args.seeds, root, work, args.workers, args.threads, base)
-    results = [r for s in args.scales if (r := analyse_scale(s, settings, args.seeds, root)) is not None]
-    if not results:
+    # the report covers every scale measured so far, each with all its complete seed tables
+    results = [r for s in SCALES if len(seeds := measured_seeds(s, settings, root)) >= 2
+               and (r := analyse_scale(s, settings, seeds, root)) is not None]
+    if not any(r['scale'] in args.scales for r in results):
         raise UserError(f'no scale of {args.scales} is complete in {root} yet; run without --report_only')
     command = 'python -m bench.reward_signal ' + ' '.join(sys.argv[1:] if argv is None else argv)
     text = report(results, Path(args.out), command.strip())

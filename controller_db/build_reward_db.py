@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--warmup_epochs', type=int, default=d.warmup_epochs)
     g.add_argument('--batch_size', type=int, default=d.batch_size)
     g.add_argument('--lr', type=float, default=d.lr)
-    g.add_argument('--train_seed', type=int, default=d.train_seed)
+    g.add_argument('--train_seed', type=int, default=d.train_seed,
+                   help='with --seeds_per_reward m, the reward averages pre-training seeds train_seed*m .. +m-1')
+    g.add_argument('--seeds_per_reward', type=int, default=d.seeds_per_reward,
+                   help='pre-training runs (seeds) averaged into one reward (variance reduction)')
     g.add_argument('--engine_override', nargs='+', default=[], metavar='KEY VALUE',
                    help='extra engine config overrides for pre-training')
     g.add_argument('--knn_k', type=int, default=d.knn_k)
@@ -89,6 +92,7 @@ def config_from_args(args: argparse.Namespace) -> BuildConfig:
                        size=args.size, gen_seed=args.gen_seed, backend=args.backend, library=args.library,
                        model=args.model, epochs=args.epochs, warmup_epochs=args.warmup_epochs,
                        batch_size=args.batch_size, lr=args.lr, train_seed=args.train_seed,
+                       seeds_per_reward=args.seeds_per_reward,
                        engine_overrides=list(args.engine_override), knn_k=args.knn_k,
                        knn_features=args.knn_features, threads=args.threads,
                        clean=args.clean, progress=not args.no_progress)

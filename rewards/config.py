@@ -47,6 +47,7 @@ class BuildConfig:
     batch_size: int = 64
     lr: float = 1e-3
     train_seed: int = 0
+    seeds_per_reward: int = 1           # a reward = the mean 5-NN accuracy of this many pre-training runs
     engine_overrides: list[str] = field(default_factory=list)
     # evaluation (configs/knn_defaults.yaml: 5-NN, batch 128, T = 0.07)
     knn_k: int = 5
@@ -60,17 +61,25 @@ class BuildConfig:
         """The fields that change a reward: two runs may fill one table only when these match."""
         return {k: v for k, v in asdict(self).items() if k not in RUN_ONLY_FIELDS}
 
+    def run_seeds(self) -> list[int]:
+        """The pre-training seeds behind one reward: train_seed picks a disjoint group of seeds_per_reward seeds
+        (train_seed * m .. train_seed * m + m - 1), so the tables of train seeds 0, 1, 2 are independent repeats."""
+        m = self.seeds_per_reward
+        return list(range(self.train_seed * m, self.train_seed * m + m))
+
     def library_view(self) -> ClassSubset:
         """The object library restricted to the table's classes."""
         return make_library(self.library, self.num_classes, self.class_pick)
 
 
-def pretrain_config(cfg: BuildConfig, images_dir: Path, save_dir: Path, resume: Path | None) -> ClassifierConfig:
-    """The engine config of a setting's pre-training (the original's pt_default.yaml, scaled down)."""
+def pretrain_config(cfg: BuildConfig, images_dir: Path, save_dir: Path, resume: Path | None,
+                    seed: int | None = None) -> ClassifierConfig:
+    """The engine config of a setting's pre-training with ``seed`` (default: the first of ``cfg.run_seeds()``;
+    the original's pt_default.yaml, scaled down)."""
     over: dict[str, Any] = {
         'MODEL': cfg.model, 'DATA_DIR': str(images_dir), 'SAVE_DIR': str(save_dir), 'INPUT_SIZE': cfg.size,
         'MAX_EPOCHS': cfg.epochs, 'WARMUP_EPOCHS': cfg.warmup_epochs, 'BATCH_SIZE': cfg.batch_size, 'LR': cfg.lr,
-        'SEED': cfg.train_seed, 'NUM_WORKERS': 0, 'LOG_LEVEL': 1, 'CKPT_SAVE_INTERVAL': cfg.epochs + 1,
+        'SEED': cfg.run_seeds()[0] if seed is None else seed, 'NUM_WORKERS': 0, 'LOG_LEVEL': 1, 'CKPT_SAVE_INTERVAL': cfg.epochs + 1,
         'LR_STEP_ON_UPDATES': True,   # the committed table's small CPU runs: LR per update (README)
     }
     if resume is not None:
@@ -78,10 +87,12 @@ def pretrain_config(cfg: BuildConfig, images_dir: Path, save_dir: Path, resume: 
     return build_config([CONFIG_DIR / 'pt_default.yaml'], over, cfg.engine_overrides)
 
 
-def knn_config(cfg: BuildConfig, backbone_path: str) -> ClassifierConfig:
-    """The engine config of the kNN reward (the original's knn_defaults.yaml at the table's size)."""
+def knn_config(cfg: BuildConfig, backbone_path: str, seed: int | None = None) -> ClassifierConfig:
+    """The engine config of the kNN reward of the run with ``seed`` (the original's knn_defaults.yaml at the
+    table's size)."""
     return build_config([CONFIG_DIR / 'knn_defaults.yaml'], {
-        'MODEL': cfg.model, 'INPUT_SIZE': cfg.size, 'NUM_NEIGHBORS': [cfg.knn_k], 'SEED': cfg.train_seed,
+        'MODEL': cfg.model, 'INPUT_SIZE': cfg.size, 'NUM_NEIGHBORS': [cfg.knn_k],
+        'SEED': cfg.run_seeds()[0] if seed is None else seed,
         'KNN_FEATURES': cfg.knn_features, 'BACKBONE_PATH': backbone_path})
 
 
@@ -101,7 +112,7 @@ def validate(cfg: BuildConfig) -> None:
     check_choice('--knn_features', cfg.knn_features, KNN_FEATURE_MODES)
     check_choice('--class_pick', cfg.class_pick, CLASS_PICKS)
     check_num_imgs(cfg.num_imgs, '--num_imgs')
-    for name in ('size', 'epochs', 'batch_size', 'knn_k', 'num_classes'):
+    for name in ('size', 'epochs', 'batch_size', 'knn_k', 'num_classes', 'seeds_per_reward'):
         if getattr(cfg, name) < 1:
             raise UserError(f'--{name} {getattr(cfg, name)} is invalid; it must be >= 1')
     if not 0 <= cfg.warmup_epochs <= cfg.epochs:

@@ -23,11 +23,18 @@ from rewards.version import PIPELINE_VERSION
 from rewards.task_bank import TaskBank
 
 
-def build_knn_backbone(cfg: BuildConfig, backbone_path: str) -> tuple[nn.Module, ClassifierConfig]:
-    """The engine's kNN model (pooled-feature backbone; weights from ``backbone_path`` or a seeded random init)."""
-    kcfg = knn_config(cfg, backbone_path)
-    seed_everything(cfg.train_seed)
+def build_knn_backbone(cfg: BuildConfig, backbone_path: str, seed: int | None = None) -> tuple[nn.Module, ClassifierConfig]:
+    """The engine's kNN model (pooled-feature backbone; weights from ``backbone_path`` or a random init with
+    ``seed``, default the first of ``cfg.run_seeds()``)."""
+    seed = cfg.run_seeds()[0] if seed is None else seed
+    kcfg = knn_config(cfg, backbone_path, seed)
+    seed_everything(seed)
     return build_model(kcfg, 0), kcfg
+
+
+def mean_rewards(per_seed: list[dict[str, float]]) -> dict[str, float]:
+    """Task-wise mean of several runs' rewards."""
+    return {task: sum(r[task] for r in per_seed) / len(per_seed) for task in per_seed[0]}
 
 
 def _without_resume(config: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +84,12 @@ class SettingRunner:
         self.generator.close()
 
     def random_init_rewards(self) -> dict[str, float]:
-        backbone, kcfg = build_knn_backbone(self.cfg, '')
-        return self.bank.knn_rewards(backbone, kcfg)
+        """Rewards of randomly initialised backbones (the mean over the reward's seeds, as a setting's reward)."""
+        return mean_rewards([self.bank.knn_rewards(*build_knn_backbone(self.cfg, '', seed))
+                             for seed in self.cfg.run_seeds()])
+
+    def pretrain_dir(self, seed: int, tuple_str: str) -> Path:
+        return self.work / 'pretrain' / f'seed{seed}' / tuple_str
 
     def run(self, tuple_str: str) -> tuple[dict[str, float], dict[str, Any]]:
         """Rewards of one setting on every task, and a record of what it cost."""
@@ -87,27 +98,33 @@ class SettingRunner:
         t0 = time.perf_counter()
         images_dir = self.generator.gen_data(params, cfg.num_imgs)
         seconds['render'] = time.perf_counter() - t0
-        save_dir = self.work / 'pretrain' / f'seed{cfg.train_seed}' / tuple_str
-        ckpt = save_dir / 'checkpoint.pth.tar'
-        t0 = time.perf_counter()
-        done = checkpoint_epochs(ckpt, pretrain_config(cfg, images_dir, save_dir, None))
-        if done < cfg.epochs:
-            run_engine(pretrain_config(cfg, images_dir, save_dir, ckpt if done else None), debug=True)
-        seconds['pretrain'] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        backbone, kcfg = build_knn_backbone(cfg, str(ckpt))
-        rewards = self.bank.knn_rewards(backbone, kcfg)
-        seconds['knn'] = time.perf_counter() - t0
+        seconds['pretrain'] = seconds['knn'] = 0.0
+        per_seed: list[dict[str, float]] = []
+        for seed in cfg.run_seeds():   # a finished run's checkpoint is kept until the setting is recorded
+            save_dir = self.pretrain_dir(seed, tuple_str)
+            ckpt = save_dir / 'checkpoint.pth.tar'
+            t0 = time.perf_counter()
+            done = checkpoint_epochs(ckpt, pretrain_config(cfg, images_dir, save_dir, None, seed))
+            if done < cfg.epochs:
+                run_engine(pretrain_config(cfg, images_dir, save_dir, ckpt if done else None, seed), debug=True)
+            seconds['pretrain'] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            per_seed.append(self.bank.knn_rewards(*build_knn_backbone(cfg, str(ckpt), seed)))
+            seconds['knn'] += time.perf_counter() - t0
+        rewards = mean_rewards(per_seed)
         num_images = sum(1 for _ in images_dir.rglob('*.jpg'))
         record = {'seconds': {k: round(v, 2) for k, v in seconds.items()}, 'num_images': num_images,
                   'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'host': platform.node(),
                   'pipeline_version': PIPELINE_VERSION,
                   'grid_index': grid_index(params) if is_grid_setting(params) else None}
+        if len(per_seed) > 1:   # the runs behind the mean, for the seed spread of every setting
+            record['seed_rewards'] = {str(s): r for s, r in zip(cfg.run_seeds(), per_seed)}
         return rewards, record
 
     def clean(self, tuple_str: str) -> None:
         """Delete what ``--clean`` says once the setting's rewards are recorded (never before)."""
         if self.cfg.clean in ('checkpoints', 'all'):
-            shutil.rmtree(self.work / 'pretrain' / f'seed{self.cfg.train_seed}' / tuple_str, ignore_errors=True)
+            for seed in self.cfg.run_seeds():
+                shutil.rmtree(self.pretrain_dir(seed, tuple_str), ignore_errors=True)
         if self.cfg.clean in ('sets', 'all'):
             shutil.rmtree(self.generator.dataset_path(GenParams.from_tuple_str(tuple_str)), ignore_errors=True)

@@ -13,7 +13,7 @@ from common.io import atomic_write_json, sidecar_path
 from rewards.config import BuildConfig
 
 # scale fields added after the first tables were built, with the value those tables were measured with
-SCALE_DEFAULTS_OF_OLD_TABLES = {'knn_features': 'eval'}
+SCALE_DEFAULTS_OF_OLD_TABLES = {'knn_features': 'eval', 'seeds_per_reward': 1}
 
 
 def _has_rewards(table: dict[str, dict[str, float]]) -> bool:

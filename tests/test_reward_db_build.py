@@ -193,3 +193,24 @@ def test_a_sidecar_from_before_knn_features_is_an_eval_table(tmp_path):
     store.check_compatible()
     with pytest.raises(UserError, match='knn_features'):
         RewardStore(tiny_cfg(tmp_path, knn_features='original')).check_compatible()
+
+
+def test_a_reward_of_several_seeds_is_the_mean_of_single_seed_rewards(tmp_path):
+    ts = parse_settings(['0'])
+    singles = []
+    for seed in (2, 3):   # seeds_per_reward=2, train_seed=1 -> pre-training seeds 2 and 3
+        cfg = tiny_cfg(tmp_path, train_seed=seed, output=str(tmp_path / f'single{seed}.json'))
+        build(cfg, ts)
+        singles.append(json.loads(Path(cfg.output).read_text()))
+    cfg = tiny_cfg(tmp_path, train_seed=1, seeds_per_reward=2, output=str(tmp_path / 'mean.json'))
+    assert cfg.run_seeds() == [2, 3]
+    build(cfg, ts)
+    table = json.loads(Path(cfg.output).read_text())
+    meta = json.loads(sidecar_path(Path(cfg.output)).read_text())
+    for task in TASKS:
+        assert table[task][ts[0]] == pytest.approx((singles[0][task][ts[0]] + singles[1][task][ts[0]]) / 2, abs=1e-3)
+        assert meta['settings'][ts[0]]['seed_rewards']['3'][task] == pytest.approx(singles[1][task][ts[0]], abs=1e-3)
+    assert meta['build']['scale']['seeds_per_reward'] == 2
+    assert not any((tmp_path / 'work' / 'pretrain').glob('seed*/*'))   # every run's checkpoint cleaned
+    with pytest.raises(UserError, match='seeds_per_reward'):   # another m is another scale
+        build(tiny_cfg(tmp_path, train_seed=1, seeds_per_reward=3, output=cfg.output), ts)
