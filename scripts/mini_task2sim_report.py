@@ -28,8 +28,8 @@ from common.cli import ArgumentParser, run_cli
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
 from rewards.analysis import (GRID, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
-                                   complete_table, field_effects, load_table, measured, rewards_matrix,
-                                   task_vectors, train_controller)
+                              complete_table, field_effects, load_table, mean_sd, measured, pooled_sd,
+                              rewards_matrix, task_vectors, train_controller)
 
 PAPER_TABLE = REPO.parent / 'shared' / 'reference' / 'task2sim_paper' / 'reward_db_seen.json'
 SHORT = {'pose_rot': 'rot', 'pose_scale': 'scale', 'lighting_intensity': 'l.int', 'lighting_color': 'l.col',
@@ -100,17 +100,21 @@ def seed_spread(table, tasks, repeats_dir: Path) -> tuple[str, dict]:
         return 'No seed repeats are available yet (controller_db/seed_repeats/).', {}
     rows, res = [], {}
     for t in tasks:
-        seed_sd = float(np.mean([np.std([runs[k][t][s] for k in seeds], ddof=1) for s, seeds in common.items()]))
+        groups = [[runs[k][t][s] for k in seeds] for s, seeds in common.items()]
+        seed_sd, old_sd = pooled_sd(groups), mean_sd(groups)
         setting_sd = float(np.std([table[t][s] for s in have], ddof=1))
-        res[t] = {'setting_sd': setting_sd, 'seed_sd': seed_sd, 'ratio': setting_sd / seed_sd if seed_sd > 0 else None}
-        rows.append([t, setting_sd, seed_sd, res[t]['ratio']])
-    avg = [float(np.mean([r[i] for r in rows if r[i] is not None])) for i in (1, 2, 3)]
+        res[t] = {'setting_sd': setting_sd, 'seed_sd': seed_sd, 'ratio': setting_sd / seed_sd if seed_sd > 0 else None,
+                  'seed_mean_sd': old_sd, 'ratio_mean_sd': setting_sd / old_sd if old_sd > 0 else None}
+        rows.append([t, setting_sd, seed_sd, res[t]['ratio'], res[t]['ratio_mean_sd']])
+    avg = [float(np.mean([r[i] for r in rows if r[i] is not None])) for i in (1, 2, 3, 4)]
     rows.append(['average'] + avg)
     note = ('Training seeds per repeated setting: ' + '; '.join(f'{s}: seeds {", ".join(k)}' for s, k in common.items())
             + f' (same rendered set, new initialisation and data order). Setting spread = standard deviation over '
             f'the {len(have)} measured settings (seed 0); seed spread = standard deviation over seeds of one setting, '
-            f'averaged over the repeated settings.')
-    return note + '\n\n' + md_table(['task', 'sd across settings', 'sd across seeds (same setting)', 'ratio'], rows), \
+            f'pooled over the repeated settings (rewards.analysis.pooled_sd; the last column divides by the mean of '
+            f'the settings\' sds instead, the earlier reports\' form, biased low with few seeds).')
+    return note + '\n\n' + md_table(['task', 'sd across settings', 'sd across seeds (same setting)', 'ratio',
+                                     'ratio (mean-sd form)'], rows), \
         {'tasks': res, 'settings': common}
 
 
