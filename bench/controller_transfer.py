@@ -44,6 +44,7 @@ from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import cosine_matrix, load_task_db, task_vectors
 from controller.train import member_seeds, new_member, train_controller_model
 from controller.transfer import max_cosine, member_key, recommended_picks, resolve_shrink_cos
+from generator.generator_params import all_grid_params
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
@@ -171,7 +172,7 @@ def fixed_rule_rows(tasks: list[str], vecs: torch.Tensor, rewards: torch.Tensor,
     for name, idx in picks.items():
         r = rewards[rows_idx, torch.tensor(idx)].numpy()
         rows[name] = {**_summary(np.tile(r, (n_seeds, 1)), tasks), 'kind': 'fixed rule',
-                      'picks': dict(zip(tasks, idx))}
+                      'picks': dict(zip(tasks, idx)), 'picks_per_seed': [list(idx)] * n_seeds}
     rows['similarity-weighted rewards (inner-LOO temperature)']['temperatures'] = dict(
         zip(tasks, [None if math.isinf(t) else t for t in temps]))
     r = fixed_rules.random_expected(rewards).numpy()
@@ -193,14 +194,15 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
         def probs_of(task: str, seed: int, ens: int, epoch: str) -> torch.Tensor:
             return torch.tensor([units[Unit(cand, task, seed + k)]['probs'][epoch] for k in range(ens)]).mean(0)
 
-        def score(pick_fn) -> tuple[np.ndarray, list]:
+        def score(pick_fn) -> tuple[np.ndarray, list[list[int]]]:
+            """Rewards (seeds x tasks) of the picks, and the picks (grid indices, seeds x tasks)."""
             out, picks = np.zeros((len(seeds), len(tasks))), []
             for a, s in enumerate(seeds):
+                picks.append([])
                 for b, t in enumerate(tasks):
                     idx = pick_fn(b, t, s)
                     out[a, b] = float(rewards[b, idx])
-                    if a == 0:
-                        picks.append(idx)
+                    picks[a].append(idx)
             return out, picks
 
         for ens in ensembles:
@@ -208,7 +210,8 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
                 arr, picks = score(lambda b, t, s: int(codec.to_index(probs_of(t, s, ens, ep).argmax(-1))))
                 name = f'{cand} ×{ens} @{ep}' if ep != final else f'{cand} ×{ens}'
                 rows[name] = {**_summary(arr, tasks), 'kind': 'controller', 'candidate': cand, 'ensemble': ens,
-                              'epoch': int(ep), 'shrink_cos': None, 'picks_first_seed': dict(zip(tasks, picks)),
+                              'epoch': int(ep), 'shrink_cos': None, 'picks_first_seed': dict(zip(tasks, picks[0])),
+                              'picks_per_seed': picks,
                               'member_key': first['member_key'] if ep == final else None}
         ens = max(ensembles)
 
@@ -216,9 +219,9 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
             tp = torch.stack([torch.tensor(units[Unit(cand, t, s + k)]['train_probs']) for k in range(ens)]).mean(0)
             sw = similarity_weighted_probs(vecs[folds[b]], tp, vecs[b:b + 1])
             return int(codec.to_index(sw.argmax(-1))[0])
-        arr, _ = score(readout)
+        arr, picks = score(readout)
         rows[f'{cand} ×{ens} similarity-weighted readout'] = {**_summary(arr, tasks), 'kind': 'controller readout',
-                                                            'candidate': cand, 'ensemble': ens}
+                                                            'candidate': cand, 'ensemble': ens, 'picks_per_seed': picks}
         for ens, gate in ((e, g) for e in ensembles for g in GATES):
             # per fold: the gate's cosine ('auto' sees the training tasks only) and the fixed fallback
             fold_cos = [resolve_shrink_cos(gate, vecs[rest], rewards[rest]) for rest in folds]
@@ -229,13 +232,58 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
                 picks, _ = recommended_picks(probs_of(t, s, ens, final).unsqueeze(0), codec,
                                              max_cosine(vecs[b:b + 1], vecs[folds[b]]), fold_fixed[b], fold_cos[b])
                 return int(picks[0])
-            arr, _ = score(gated)
+            arr, picks = score(gated)
             label = ('auto gate' if gate == 'auto'
                      else 'always fixed' if gate > 1 else f'fixed below cos {gate:g}')
             rows[f'{cand} ×{ens}, {label}'] = {**_summary(arr, tasks), 'kind': 'controller + gate',
                                                'candidate': cand, 'ensemble': ens, 'shrink_cos': gate,
-                                               'epoch': int(final), 'member_key': first['member_key']}
+                                               'epoch': int(final), 'member_key': first['member_key'],
+                                               'picks_per_seed': picks}
     return rows
+
+
+def load_repeats(folder: Path, tasks: list[str]) -> tuple[list[str], np.ndarray]:
+    """Seed-repeat tables in ``folder`` (``*.json`` but sidecars): their names and rewards (repeats, tasks, 256),
+    NaN where a repeat lacks a setting."""
+    keys = [gp.get_tuple_str() for gp in all_grid_params()]
+    names, arrays = [], []
+    for path in sorted(folder.glob('*.json')):
+        if path.name.endswith('.meta.json'):
+            continue
+        db = load_reward_db(path)
+        names.append(path.stem)
+        arrays.append([[float(db.get(t, {}).get(k, np.nan)) for k in keys] for t in tasks])
+    if not names:
+        raise UserError(f'--repeats {str(folder)!r} holds no reward tables (*.json)')
+    return names, np.asarray(arrays, dtype=float)
+
+
+def fresh_seed_rows(rows: dict[str, dict], repeats: np.ndarray, tasks: list[str]) -> dict[str, dict]:
+    """Every row's picks scored by the mean of the seed repeats instead of the table (the table's rewards select
+    lucky backbones too). Rows with a pick no repeat measured get mean None and list it in ``missing``."""
+    mean_rep = repeats.mean(0)                       # NaN unless every repeat has the setting
+    out = {}
+    for name, r in rows.items():
+        picks = r.get('picks_per_seed')
+        if picks is None:
+            continue
+        vals = np.array([[mean_rep[b, idx] for b, idx in enumerate(seed_picks)] for seed_picks in picks])
+        missing = sorted({int(idx) for seed_picks in picks for b, idx in enumerate(seed_picks)
+                          if not np.isfinite(mean_rep[b, idx])})
+        out[name] = ({**_summary(vals, tasks), 'missing': []} if not missing
+                     else {'mean': None, 'sd': None, 'missing': missing})
+    unpicked = sorted(set(range(repeats.shape[2])) - {int(i) for r in rows.values()
+                                                       for p in r.get('picks_per_seed', []) for i in p})
+    calib = [i for i in unpicked if np.isfinite(mean_rep[:, i]).all()]
+    out['calibration: repeated settings no row picked'] = {
+        'settings': len(calib), 'mean': float(mean_rep[:, calib].mean()) if calib else None, 'missing': []}
+    return out
+
+
+def picked_settings(rows: dict[str, dict]) -> list[str]:
+    """Tuple strings of every setting some row picked (the seed repeats the fresh-seed check needs)."""
+    keys = [gp.get_tuple_str() for gp in all_grid_params()]
+    return sorted({keys[int(i)] for r in rows.values() for p in r.get('picks_per_seed', []) for i in p})
 
 
 def format_table(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> str:
@@ -245,6 +293,23 @@ def format_table(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> st
     for name, r in sorted(rows.items(), key=lambda kv: -kv[1]['mean']):
         lines.append(f'{name:52s} {r["mean"]:6.2f} {r["sd"]:5.2f} {r["mean"] - ref:+13.2f}  '
                      + ' '.join(f'{r["per_task"][t]:8.1f}' for t in tasks))
+    return '\n'.join(lines)
+
+
+def format_fresh(rows: dict[str, dict], fresh: dict[str, dict], best_fixed: str) -> str:
+    """Table reward vs fresh-seed reward of every row's picks, best fresh first (rows with missing repeats last)."""
+    ref = fresh.get(best_fixed, {}).get('mean')
+    lines = [f'{"method":52s} {"table":>6s} {"fresh":>6s} {"± sd":>5s} {"vs best fixed (fresh)":>21s}']
+    order = sorted(fresh.items(), key=lambda kv: -(kv[1]['mean'] if kv[1]['mean'] is not None else -1e9))
+    for name, f in order:
+        table = f'{rows[name]["mean"]:6.2f}' if name in rows else f'{"":6s}'
+        if f['mean'] is None:
+            lines.append(f'{name:52s} {table} {"n/a":>6s} {"":5s} ({len(f["missing"])} picks lack repeats)')
+            continue
+        sd = f'{f["sd"]:5.2f}' if 'sd' in f else f'{"":5s}'
+        gain = f'{f["mean"] - ref:+21.2f}' if ref is not None else f'{"n/a":>21s}'
+        extra = f' ({f["settings"]} settings)' if 'settings' in f else ''
+        lines.append(f'{name:52s} {table} {f["mean"]:6.2f} {sd} {gain}{extra}')
     return '\n'.join(lines)
 
 
@@ -289,7 +354,7 @@ def plot(path: Path, rows: dict[str, dict], best_fixed: str, title: str) -> Path
 
 def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: list[str], seeds: list[int],
         ensembles: list[int], snapshots: tuple[int, ...], epochs: int | None, workers: int, out: Path,
-        title: str) -> dict:
+        title: str, repeats_dir: Path | None = None) -> dict:
     rdb = load_reward_db(reward_db)
     tdb = load_task_db(task_dbs)
     tasks = tasks or [t for t in rdb if t in tdb]
@@ -316,13 +381,27 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
                                  'config': config_to_dict(candidate_config(c, 1, tasks))} for c in cands},
               'best_fixed_rule': best_fixed, 'ceiling': float(rewards.max(1).values.mean()),
               'member_seconds_mean': float(np.mean(secs)) if secs else 0.0,
-              'wall_seconds': time.perf_counter() - t0, 'rows': rows}
+              'wall_seconds': time.perf_counter() - t0, 'rows': rows, 'picked_settings': picked_settings(rows)}
+    if repeats_dir is not None:
+        names, reps = load_repeats(repeats_dir, tasks)
+        fresh = fresh_seed_rows(rows, reps, tasks)
+        result['fresh_seeds'] = {'repeats': names, 'rows': fresh}
+        missing = sorted({i for f in fresh.values() for i in f['missing']})
+        if missing:
+            keys = [gp.get_tuple_str() for gp in all_grid_params()]
+            print(f'{len(missing)} picked settings lack seed repeats in {repeats_dir}: {" ".join(keys[i] for i in missing)}')
     print(f'{title}: leave-one-task-out over {len(tasks)} tasks, seeds {seeds[0]}..{seeds[-1]}; '
           f'ceiling {result["ceiling"]:.2f}; a member trains in {result["member_seconds_mean"]:.1f} s')
     print(format_table(rows, tasks, best_fixed))
+    if 'fresh_seeds' in result:
+        print(format_fresh(rows, result['fresh_seeds']['rows'], best_fixed))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(out / 'transfer.json', result)
-    atomic_write_text(out / 'transfer.md', format_markdown(rows, tasks, best_fixed) + '\n')
+    md = format_markdown(rows, tasks, best_fixed)
+    if 'fresh_seeds' in result:
+        md += '\n\nThe same picks under fresh training seeds (mean of ' + ', '.join(result['fresh_seeds']['repeats']) \
+            + '):\n\n```\n' + format_fresh(rows, result['fresh_seeds']['rows'], best_fixed) + '\n```'
+    atomic_write_text(out / 'transfer.md', md + '\n')
     plot(out / 'transfer.png', rows, best_fixed, title)
     print(f'wrote {out / "transfer.json"}, {out / "transfer.md"} and {out / "transfer.png"}')
     return result
@@ -342,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument('--epochs', type=int, default=0, help='override NUM_EPOCHS of every candidate (0: keep)')
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--out', required=True, help='output folder (transfer.json, transfer.md, transfer.png, units/)')
+    p.add_argument('--repeats', default='', help='folder of seed-repeat tables of the reward DB: also score every '
+                                                 'pick under those fresh training seeds')
     args = p.parse_args(argv)
     if args.table:
         task_dbs, reward_db = TABLES[args.table]
@@ -352,13 +433,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
         raise UserError('give --table paper|own, or --reward_db and --task_db')
     if not reward_db.is_file():
         raise UserError(f'reward DB {str(reward_db)!r} does not exist')
+    if args.repeats and not Path(args.repeats).is_dir():
+        raise UserError(f'--repeats {args.repeats!r} is not a folder of seed-repeat tables')
     if args.seeds[0] > args.seeds[1] or min(args.ensembles or [0]) < 1 or args.workers < 1:
         raise UserError(f'--seeds FIRST <= LAST, --ensembles >= 1 and --workers >= 1; got {args.seeds}, '
                         f'{args.ensembles}, {args.workers}')
     seeds = list(range(args.seeds[0], args.seeds[1] + 1))
     snaps = tuple(sorted(set(args.snapshots))) or (1,)
     return run(reward_db, task_dbs, args.tasks or None, args.candidates, seeds, sorted(set(args.ensembles)), snaps,
-               args.epochs or None, args.workers, Path(args.out), title)
+               args.epochs or None, args.workers, Path(args.out), title, Path(args.repeats) if args.repeats else None)
 
 
 if __name__ == '__main__':

@@ -223,6 +223,9 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
     out, text = {}, []
     picked = {ts for r in res.values() for e in r['tasks'].values() for method in PICKS
               for ts, _ in method_picks(e, method)}
+    lacking = sorted(ts for ts in picked if not all(ts in run.get(t, {}) for run in repeats.values() for t in table))
+    if lacking:
+        print(f'{len(lacking)} picked settings lack seed repeats: {" ".join(lacking)}')
     for name, r in res.items():
         rows, agg = [], {}
         for method in PICKS:
@@ -258,6 +261,8 @@ def fresh_seed_check(res: dict, table: dict, repeats: dict[str, dict]) -> tuple[
         text.append(f'**{name}**\n\n' + md_table(['method', 'reward of its picks, seed 0 (the table)',
                                                    f'same picks, training seeds {", ".join(sorted(repeats))}',
                                                    'change', 'picks re-measured'], rows))
+    out['picked_settings'] = sorted(picked)
+    out['picks_lacking_repeats'] = lacking
     note = ('Each method\'s picks (per held-out task) re-measured with other training seeds of the backbone, same '
             'rendered sets; averaged over the held-out tasks and picks. The table\'s seed-0 rewards carry the luck of '
             'one backbone per setting, shared by all tasks, so choosing the best seed-0 setting also chooses luck.')

@@ -152,3 +152,37 @@ def test_auto_gate_is_the_closest_pair_of_training_tasks_with_different_best_set
     assert resolve_shrink_cos('auto', vecs, rewards) == pytest.approx(
         float(torch.nn.functional.cosine_similarity(vecs[1], vecs[3], dim=0)), abs=1e-6)
     assert resolve_shrink_cos(0.9, vecs, rewards) == 0.9 and resolve_shrink_cos(None, vecs, rewards) is None
+
+
+def test_fresh_seed_rescoring_of_every_pick(tmp_path, capsys):
+    tdb, rdb, train, _, _ = write_toy_dbs(tmp_path, num_tasks=4, num_test=0)
+    table = json.loads(rdb.read_text())
+    reps = tmp_path / 'repeats'
+    reps.mkdir()
+    for k, shift in ((1, 1.0), (2, 3.0)):   # the repeats' mean is the table + 2 everywhere
+        (reps / f'seed{k}.json').write_text(json.dumps(
+            {t: {s: min(100.0, v + shift) for s, v in row.items()} for t, row in table.items()}))
+    args = ['--reward_db', str(rdb), '--task_db', str(tdb), '--candidates', 'fit', '--seeds', '1', '2',
+            '--ensembles', '1', '--epochs', '10', '--snapshots', '5', '--workers', '1', '--out', str(tmp_path / 'b'),
+            '--repeats', str(reps)]
+    res = bench_main(args)
+    fresh = res['fresh_seeds']['rows']
+    assert res['fresh_seeds']['repeats'] == ['seed1', 'seed2']
+    for name in ('best single setting', 'fit ×1', 'fit ×1, auto gate'):
+        # rewards near 100 are clipped by the shift, so at most + 2
+        assert 0 < fresh[name]['mean'] - res['rows'][name]['mean'] <= 2.0 + 1e-9 and not fresh[name]['missing']
+    picked = set(res['picked_settings'])
+    assert res['rows']['best single setting']['picks'][train[0]] in {GRID.index(s) for s in picked}
+    # a repeat without one picked setting: the rows that picked it say so instead of scoring
+    gone = GRID[res['rows']['best single setting']['picks'][train[0]]]
+    partial = json.loads((reps / 'seed2.json').read_text())
+    for row in partial.values():
+        row.pop(gone, None)
+    (reps / 'seed2.json').write_text(json.dumps(partial))
+    res = bench_main(args)
+    assert res['fresh_seeds']['rows']['best single setting']['mean'] is None
+    assert GRID.index(gone) in res['fresh_seeds']['rows']['best single setting']['missing']
+    assert gone in capsys.readouterr().out   # the missing repeats are listed for the next build
+    from common.errors import UserError
+    with pytest.raises(UserError, match='--repeats'):
+        bench_main(args[:-1] + [str(tmp_path / 'nowhere')])

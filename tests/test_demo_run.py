@@ -132,6 +132,7 @@ def test_report_on_a_complete_toy_table(tmp_path):
         assert all(abs(m['fresh_seeds'] - m['seed0'] - 0.5) < 1e-9 and m['picks_missing'] == 0 for m in methods.values())
         calib = res['fresh_seed_check'][split]['unpicked_repeats']
         assert calib['n'] > 0 and abs(calib['fresh_seeds'] - calib['seed0'] - 0.5) < 1e-9
+    assert res['fresh_seed_check']['picks_lacking_repeats'] == [] and res['fresh_seed_check']['picked_settings']
     assert set(res['seed_spread']['settings'][GRID[0]]) == {'0', '1'}
     for name in ('pretrained_vs_random', 'field_effects', 'controller'):
         assert (tmp_path / f'mini_task2sim_{name}.png').is_file()
