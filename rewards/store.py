@@ -20,7 +20,7 @@ def _has_rewards(table: dict[str, dict[str, float]]) -> bool:
     return any(table.values())
 
 
-def _recorded_scale(meta: dict[str, Any]) -> dict[str, Any] | None:
+def recorded_scale(meta: dict[str, Any]) -> dict[str, Any] | None:
     """The scale a sidecar records, with the values of fields added after it was written."""
     scale = meta.get('build', {}).get('scale')
     return None if scale is None else {**SCALE_DEFAULTS_OF_OLD_TABLES, **scale}
@@ -76,7 +76,7 @@ class RewardStore:
         A table without any reward is forgotten instead (an earlier run failed before its first setting);
         the check and the reset hold the lock together."""
         with self.locked():
-            old = _recorded_scale(self.meta())
+            old = recorded_scale(self.meta())
             has_rewards = _has_rewards(self.table())
             if old is None:
                 if has_rewards:
@@ -136,7 +136,7 @@ class RewardStore:
     def record(self, tuple_str: str, rewards: dict[str, float], info: dict[str, Any]) -> None:
         with self.locked():
             meta = self.meta()
-            scale = _recorded_scale(meta)
+            scale = recorded_scale(meta)
             if scale is not None and scale != self.cfg.scale():
                 raise UserError(f'{self.path} was re-started by another run with other settings while this one '
                                 f'was measuring {tuple_str}; its reward is not recorded')

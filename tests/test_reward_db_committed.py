@@ -10,6 +10,7 @@ import torch
 from common.io import sidecar_path
 from rewards.config import DEFAULT_TASKS, BuildConfig
 from rewards.settings import parse_settings
+from rewards.store import recorded_scale
 from rewards.version import PIPELINE_VERSION
 from rewards.analysis import GRID, HELD_OUT_TASKS, REWARD_DB, SEEN_TASKS, TASK_DB, measured
 
@@ -20,7 +21,7 @@ def test_table_shape_and_sidecar_match_the_builder_defaults():
     table = json.loads(REWARD_DB.read_text())
     meta = json.loads(sidecar_path(REWARD_DB).read_text())
     assert set(table) == set(DEFAULT_TASKS) == set(SEEN_TASKS + HELD_OUT_TASKS)
-    assert meta['build']['scale'] == BuildConfig().scale()      # `build_reward_db.py` with no options extends it
+    assert recorded_scale(meta) == BuildConfig().scale()        # `build_reward_db.py` with no options extends it
     done = measured(table, list(DEFAULT_TASKS))
     assert meta['num_settings'] == len(done) and set(done) <= set(GRID)
     for task, row in table.items():
