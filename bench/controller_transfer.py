@@ -28,14 +28,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
-from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text, sidecar_path
 from controller import fixed_rules
 from controller.config import ControllerConfig, config_to_dict
 from controller.evaluate import head_probs, similarity_weighted_probs
@@ -44,7 +44,8 @@ from controller.reward_db import load_reward_db, reward_table, table_fingerprint
 from controller.task_db import cosine_matrix, load_task_db, task_vectors
 from controller.train import member_seeds, new_member, train_controller_model
 from controller.transfer import max_cosine, member_key, recommended_picks, resolve_shrink_cos
-from generator.generator_params import all_grid_params
+from rewards.analysis import GRID, load_repeats
+from rewards.store import recorded_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT.parent / 'shared' / 'reference' / 'task2sim_paper'
@@ -64,6 +65,7 @@ CANDIDATES: Mapping[str, tuple[str, tuple[Any, ...]]] = MappingProxyType({
     'fit-center': ('configs/controller_original.yaml', _FIT + ('INPUT_NORM', 'center')),
     'default': ('configs/controller_default.yaml', ()),
 })
+CALIBRATION = 'calibration: repeated settings no row picked'
 GATES = (0.9, 0.95, 0.96, 0.97, 0.98, 1.01, 'auto')  # SHRINK_COS values tried on every ensemble (1.01: always fixed)
 
 
@@ -194,7 +196,7 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
         def probs_of(task: str, seed: int, ens: int, epoch: str) -> torch.Tensor:
             return torch.tensor([units[Unit(cand, task, seed + k)]['probs'][epoch] for k in range(ens)]).mean(0)
 
-        def score(pick_fn) -> tuple[np.ndarray, list[list[int]]]:
+        def score(pick_fn: Callable[[int, str, int], int]) -> tuple[np.ndarray, list[list[int]]]:
             """Rewards (seeds x tasks) of the picks, and the picks (grid indices, seeds x tasks)."""
             out, picks = np.zeros((len(seeds), len(tasks))), []
             for a, s in enumerate(seeds):
@@ -242,25 +244,22 @@ def controller_rows(cands: list[str], units: dict[Unit, dict], tasks: list[str],
     return rows
 
 
-def load_repeats(folder: Path, tasks: list[str]) -> tuple[list[str], np.ndarray]:
-    """Seed-repeat tables in ``folder`` (``*.json`` but sidecars): their names and rewards (repeats, tasks, 256),
-    NaN where a repeat lacks a setting."""
-    keys = [gp.get_tuple_str() for gp in all_grid_params()]
-    names, arrays = [], []
-    for path in sorted(folder.glob('*.json')):
-        if path.name.endswith('.meta.json'):
-            continue
-        db = load_reward_db(path)
-        names.append(path.stem)
-        arrays.append([[float(db.get(t, {}).get(k, np.nan)) for k in keys] for t in tasks])
-    if not names:
-        raise UserError(f'--repeats {str(folder)!r} holds no reward tables (*.json)')
-    return names, np.asarray(arrays, dtype=float)
+def repeat_rewards(folder: Path, reward_db: Path, tasks: list[str]) -> tuple[list[str], np.ndarray]:
+    """The seed repeats of ``reward_db`` in ``folder`` (``reward_db_seed<k>.json``, refused when built at another
+    scale): their training seeds and rewards (repeats, tasks, 256), NaN where a repeat lacks a setting."""
+    meta = sidecar_path(reward_db)
+    scale = recorded_scale(json.loads(meta.read_text())) if meta.is_file() else None
+    repeats = load_repeats(folder, scale)
+    if not repeats:
+        raise UserError(f'--repeats {str(folder)!r} holds no seed-repeat tables (reward_db_seed<k>.json)')
+    arrays = [[[float(db.get(t, {}).get(k, np.nan)) for k in GRID] for t in tasks] for db in repeats.values()]
+    return list(repeats), np.asarray(arrays, dtype=float)
 
 
-def fresh_seed_rows(rows: dict[str, dict], repeats: np.ndarray, tasks: list[str]) -> dict[str, dict]:
+def fresh_seed_rows(rows: dict[str, dict], repeats: np.ndarray, table: np.ndarray, tasks: list[str]) -> dict[str, dict]:
     """Every row's picks scored by the mean of the seed repeats instead of the table (the table's rewards select
-    lucky backbones too). Rows with a pick no repeat measured get mean None and list it in ``missing``."""
+    lucky backbones too). Rows with a pick no repeat measured get mean None and list it in ``missing``. The
+    calibration row: the settings no row picked, table vs repeats (the seed shift without any selection)."""
     mean_rep = repeats.mean(0)                       # NaN unless every repeat has the setting
     out = {}
     for name, r in rows.items():
@@ -275,15 +274,14 @@ def fresh_seed_rows(rows: dict[str, dict], repeats: np.ndarray, tasks: list[str]
     unpicked = sorted(set(range(repeats.shape[2])) - {int(i) for r in rows.values()
                                                        for p in r.get('picks_per_seed', []) for i in p})
     calib = [i for i in unpicked if np.isfinite(mean_rep[:, i]).all()]
-    out['calibration: repeated settings no row picked'] = {
-        'settings': len(calib), 'mean': float(mean_rep[:, calib].mean()) if calib else None, 'missing': []}
+    out[CALIBRATION] = {'settings': len(calib), 'mean': float(mean_rep[:, calib].mean()) if calib else None,
+                        'table_mean': float(table[:, calib].mean()) if calib else None, 'missing': []}
     return out
 
 
 def picked_settings(rows: dict[str, dict]) -> list[str]:
     """Tuple strings of every setting some row picked (the seed repeats the fresh-seed check needs)."""
-    keys = [gp.get_tuple_str() for gp in all_grid_params()]
-    return sorted({keys[int(i)] for r in rows.values() for p in r.get('picks_per_seed', []) for i in p})
+    return sorted({GRID[int(i)] for r in rows.values() for p in r.get('picks_per_seed', []) for i in p})
 
 
 def format_table(rows: dict[str, dict], tasks: list[str], best_fixed: str) -> str:
@@ -302,7 +300,8 @@ def format_fresh(rows: dict[str, dict], fresh: dict[str, dict], best_fixed: str)
     lines = [f'{"method":52s} {"table":>6s} {"fresh":>6s} {"± sd":>5s} {"vs best fixed (fresh)":>21s}']
     order = sorted(fresh.items(), key=lambda kv: -(kv[1]['mean'] if kv[1]['mean'] is not None else -1e9))
     for name, f in order:
-        table = f'{rows[name]["mean"]:6.2f}' if name in rows else f'{"":6s}'
+        table = (f'{rows[name]["mean"]:6.2f}' if name in rows
+                 else f'{f["table_mean"]:6.2f}' if f.get('table_mean') is not None else f'{"":6s}')
         if f['mean'] is None:
             lines.append(f'{name:52s} {table} {"n/a":>6s} {"":5s} ({len(f["missing"])} picks lack repeats)')
             continue
@@ -383,13 +382,12 @@ def run(reward_db: Path, task_dbs: list[Path], tasks: list[str] | None, cands: l
               'member_seconds_mean': float(np.mean(secs)) if secs else 0.0,
               'wall_seconds': time.perf_counter() - t0, 'rows': rows, 'picked_settings': picked_settings(rows)}
     if repeats_dir is not None:
-        names, reps = load_repeats(repeats_dir, tasks)
-        fresh = fresh_seed_rows(rows, reps, tasks)
+        names, reps = repeat_rewards(repeats_dir, reward_db, tasks)
+        fresh = fresh_seed_rows(rows, reps, rewards.numpy(), tasks)
         result['fresh_seeds'] = {'repeats': names, 'rows': fresh}
         missing = sorted({i for f in fresh.values() for i in f['missing']})
         if missing:
-            keys = [gp.get_tuple_str() for gp in all_grid_params()]
-            print(f'{len(missing)} picked settings lack seed repeats in {repeats_dir}: {" ".join(keys[i] for i in missing)}')
+            print(f'{len(missing)} picked settings lack seed repeats in {repeats_dir}: {" ".join(GRID[i] for i in missing)}')
     print(f'{title}: leave-one-task-out over {len(tasks)} tasks, seeds {seeds[0]}..{seeds[-1]}; '
           f'ceiling {result["ceiling"]:.2f}; a member trains in {result["member_seconds_mean"]:.1f} s')
     print(format_table(rows, tasks, best_fixed))

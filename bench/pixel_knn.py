@@ -48,13 +48,14 @@ VIEWS = {
 
 
 def random_init_cosine(images: torch.Tensor, model: str = 'resnet18', seed: int = 0) -> float:
-    """Mean pairwise cosine of a random-init backbone's eval-mode features of ``images`` (as the table's
-    random-init reward embeds them)."""
+    """Mean cosine over the pairs of distinct ``images`` of a random-init backbone's eval-mode features (as the
+    table's random-init reward embeds them)."""
     torch.manual_seed(seed)
     net = create_backbone(model, 0).eval()
     with torch.no_grad():
         f = F.normalize(features_of(net, images), dim=1)
-    return float((f @ f.T).mean())
+    n = len(f)
+    return float(((f @ f.T).sum() - f.pow(2).sum()) / (n * (n - 1)))
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
@@ -63,8 +64,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     p.add_argument('--size', type=int, default=32)
     args = p.parse_args(argv)
     bad = [t for t in args.tasks if t not in list_datasets()]
-    if bad or args.size < 1:
-        raise UserError(f'--tasks {bad} / --size {args.size}: tasks from {", ".join(list_datasets())}, size >= 1')
+    if bad:
+        raise UserError(f'--tasks {bad} unknown; allowed: {", ".join(list_datasets())}')
+    if args.size < 1:
+        raise UserError(f'--size {args.size} is invalid; it must be >= 1')
     out = {}
     cos = 'random-init ResNet-18: mean pairwise cosine'
     print(f'| task | ' + ' | '.join(VIEWS) + f' | {cos} |\n|---|' + '---|' * (len(VIEWS) + 1))

@@ -4,8 +4,8 @@ For each scale (a BuildConfig variant, registry ``SCALES``), builds reward table
 the balanced order (a resolution-IV fraction for N = 16) with several training seeds, then reports per scale:
 CPU-seconds per setting (render + pre-train + kNN, one thread per process), and per task the setting spread
 (standard deviation over the settings, first seed), the seed spread (standard deviation over the seeds of
-one setting, averaged over the settings) and their ratio, as docs/mini_task2sim.md measures the committed
-table. A ratio of 1 means the settings are indistinguishable from training noise. Tables are reward tables
+one setting, pooled over the settings: ``rewards.analysis.pooled_sd``) and their ratio, as
+docs/mini_task2sim.md measures the committed table; and the ratio predicted for a reward averaged over m seeds. A ratio of 1 means the settings are indistinguishable from training noise. Tables are reward tables
 (resumable; committed under ``controller_db/signal_study/<scale>/``), so the study continues across sessions.
 
     python -m bench.reward_signal --scales base light_aug --workers 2      # run (or resume) and report
@@ -175,8 +175,9 @@ def analyse_scale(scale: str, settings: list[str], seeds: Sequence[int], root: P
     ci = bootstrap_ratio(r)
     # a reward averaged over m seeds: predicted with the ratio's own noise (the pooled seed sd, which shrinks by
     # sqrt(m)) and the setting effect estimated from the seed means; measured where there are at least 2m seeds
-    snr2 = np.maximum(sd_of_means ** 2 - seed_sd ** 2 / len(seeds), 0.0) / np.maximum(seed_sd, 1e-9) ** 2
-    mean_of = {str(m): {'predicted': float(np.mean(np.sqrt(1 + m * snr2))),
+    ok = seed_sd > 0   # as mean_ratio: a task whose rewards never move with the seed has no ratio
+    snr2 = np.maximum(sd_of_means[ok] ** 2 - seed_sd[ok] ** 2 / len(seeds), 0.0) / seed_sd[ok] ** 2
+    mean_of = {str(m): {'predicted': float(np.mean(np.sqrt(1 + m * snr2))) if ok.any() else float('nan'),
                         'measured': mean_of_seeds_ratio(r, m) if m > 1 else float(np.mean(ratios))}
                for m in (1, 2, 3, 4)}
     return {'scale': scale, 'fields': SCALES[scale], 'settings': len(settings), 'seeds': list(seeds),
@@ -233,6 +234,7 @@ def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
 
 
 def mean_of_cell(res: dict[str, Any], m: int) -> str:
+    """'predicted / measured (CPU-s)' of a reward averaged over ``m`` seeds."""
     cell = res['mean_of_seeds_ratio'][str(m)]
     measured = '—' if not np.isfinite(cell['measured']) else f'{cell["measured"]:.2f}'
     return f'{cell["predicted"]:.2f} / {measured} ({res["render_seconds"] + m * res["run_seconds"]:.0f} s)'

@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--train_seed', type=int, default=d.train_seed,
                    help='with --seeds_per_reward m, the reward averages pre-training seeds train_seed*m .. +m-1')
     g.add_argument('--seeds_per_reward', type=int, default=d.seeds_per_reward,
-                   help='pre-training runs (seeds) averaged into one reward (variance reduction)')
+                   help='pre-training runs (seeds) averaged into one reward (variance reduction); checkpoints are '
+                        'named by seed, so give concurrent builds of other --seeds_per_reward their own --work_dir')
     g.add_argument('--engine_override', nargs='+', default=[], metavar='KEY VALUE',
                    help='extra engine config overrides for pre-training')
     g.add_argument('--knn_k', type=int, default=d.knn_k)

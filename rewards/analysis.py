@@ -7,6 +7,7 @@ project's own ``controller_db/reward_db.json`` (+ sidecar) and ``task_db/*.pt``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -16,10 +17,12 @@ import torch
 from common.errors import UserError
 from common.io import sidecar_path
 from controller.config import ControllerConfig
+from controller.reward_db import load_reward_db
 from controller.task_db import load_task_db
 from controller.task_db import task_vectors as tv
 from controller.train_controller import run_controller
 from generator.generator_params import GRID_FIELDS, GenParams, all_grid_params, grid_bits
+from rewards.store import recorded_scale
 
 REPO = Path(__file__).resolve().parents[1]
 REWARD_DB = REPO / 'controller_db' / 'reward_db.json'
@@ -45,6 +48,29 @@ def mean_sd(groups: Sequence[Sequence[float]]) -> float:
     """The mean of the groups' standard deviations: the seed spread of the reports before the pooled form."""
     sds = [float(np.std(g, ddof=1)) for g in groups if len(g) > 1]
     return float(np.mean(sds)) if sds else float('nan')
+
+
+def load_repeats(folder: Path, scale: dict | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """{training seed: table} of the seed-repeat tables ``reward_db_seed<k>.json`` in ``folder``. With ``scale``
+    (a table's recorded scale), a repeat whose sidecar records another scale (other than its train_seed) is
+    refused: its rewards would not be repeats of that table."""
+    files = sorted(f for f in Path(folder).glob('reward_db_seed*.json')
+                   if re.fullmatch(r'reward_db_seed\d+\.json', f.name))
+    out = {}
+    for f in files:
+        if scale is not None:
+            mine = recorded_scale(_read_sidecar(f)) or {}
+            diff = sorted(k for k in set(mine) | set(scale) if k != 'train_seed' and mine.get(k) != scale.get(k))
+            if diff:
+                raise UserError(f'seed repeat {f} was built at another scale than the reward table ({", ".join(diff)} '
+                                f'differ); give the repeats of this table')
+        out[f.stem[len('reward_db_seed'):]] = load_reward_db(f)
+    return out
+
+
+def _read_sidecar(path: Path) -> dict:
+    meta = sidecar_path(path)
+    return json.loads(meta.read_text()) if meta.is_file() else {}
 
 
 def load_table(path: str | Path = REWARD_DB) -> tuple[dict[str, dict[str, float]], dict]:

@@ -89,6 +89,7 @@ class SettingRunner:
                              for seed in self.cfg.run_seeds()])
 
     def pretrain_dir(self, seed: int, tuple_str: str) -> Path:
+        """The checkpoint folder of one pre-training run (named by its seed: runs of one work_dir share seeds)."""
         return self.work / 'pretrain' / f'seed{seed}' / tuple_str
 
     def run(self, tuple_str: str) -> tuple[dict[str, float], dict[str, Any]]:

@@ -17,7 +17,6 @@ if __name__ == '__main__' and __package__ in (None, ''):
 import argparse
 import io
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -28,8 +27,9 @@ from common.cli import ArgumentParser, run_cli
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
 from rewards.analysis import (GRID, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
-                              complete_table, field_effects, load_table, mean_sd, measured, pooled_sd,
+                              complete_table, field_effects, load_repeats, load_table, mean_sd, measured, pooled_sd,
                               rewards_matrix, task_vectors, train_controller)
+from rewards.store import recorded_scale
 
 PAPER_TABLE = REPO.parent / 'shared' / 'reference' / 'task2sim_paper' / 'reward_db_seen.json'
 SHORT = {'pose_rot': 'rot', 'pose_scale': 'scale', 'lighting_intensity': 'l.int', 'lighting_color': 'l.col',
@@ -83,15 +83,9 @@ def pretrained_vs_random(table, meta, tasks, settings, out: Path) -> tuple[str, 
     return md_table(['task', 'random init', 'mean over settings', 'min', 'max', 'settings above random'], rows), res
 
 
-def load_repeats(repeats_dir: Path) -> dict[str, dict]:
-    """{training seed: table} of the seed-repeat tables ``reward_db_seed<k>.json``."""
-    files = sorted(f for f in repeats_dir.glob('reward_db_seed*.json') if re.fullmatch(r'reward_db_seed\d+\.json', f.name))
-    return {f.stem[len('reward_db_seed'):]: json.loads(f.read_text()) for f in files}
-
-
-def seed_spread(table, tasks, repeats_dir: Path) -> tuple[str, dict]:
+def seed_spread(table, tasks, repeats: dict[str, dict]) -> tuple[str, dict]:
     """Spread of rewards across settings (seed 0) vs across training seeds of the same setting."""
-    runs = {'0': table, **load_repeats(repeats_dir)}
+    runs = {'0': table, **repeats}
     have = measured(table, tasks)
     # settings measured with at least 2 training seeds (all tasks), and the seeds that measured them
     common = {s: [k for k, run in runs.items() if all(s in run.get(t, {}) for t in tasks)] for s in have}
@@ -327,7 +321,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                         + ', '.join(f'{k} {v:.0f} s' for k, v in cost.items()))
     text, results['pretrained_vs_random'] = pretrained_vs_random(table, meta, tasks, have, out)
     sections.append('### Pre-trained vs random init\n\n' + text)
-    text, results['seed_spread'] = seed_spread(table, tasks, Path(args.repeats))
+    repeats = load_repeats(Path(args.repeats), recorded_scale(meta))
+    text, results['seed_spread'] = seed_spread(table, tasks, repeats)
     sections.append('### Setting spread vs seed spread\n\n' + text)
     text, results['field_effects'] = effects(table, tasks, have, out)
     seed_sd = [v['seed_sd'] for v in results['seed_spread'].get('tasks', {}).values()]
@@ -343,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                                                                 args.controller_seeds, Path(tmp))
         sections.append('### Controller vs baselines\n\n' + text)
         text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], table,
-                                                           load_repeats(Path(args.repeats)))
+                                                           repeats)
         controller_plot(results['controller'], results['fresh_seed_check'], out / 'mini_task2sim_controller.png')
         sections.append('### The picks under fresh training seeds\n\n' + text)
     report = '\n\n'.join(sections)

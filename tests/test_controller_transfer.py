@@ -160,14 +160,16 @@ def test_fresh_seed_rescoring_of_every_pick(tmp_path, capsys):
     reps = tmp_path / 'repeats'
     reps.mkdir()
     for k, shift in ((1, 1.0), (2, 3.0)):   # the repeats' mean is the table + 2 everywhere
-        (reps / f'seed{k}.json').write_text(json.dumps(
+        (reps / f'reward_db_seed{k}.json').write_text(json.dumps(
             {t: {s: min(100.0, v + shift) for s, v in row.items()} for t, row in table.items()}))
     args = ['--reward_db', str(rdb), '--task_db', str(tdb), '--candidates', 'fit', '--seeds', '1', '2',
             '--ensembles', '1', '--epochs', '10', '--snapshots', '5', '--workers', '1', '--out', str(tmp_path / 'b'),
             '--repeats', str(reps)]
     res = bench_main(args)
     fresh = res['fresh_seeds']['rows']
-    assert res['fresh_seeds']['repeats'] == ['seed1', 'seed2']
+    assert res['fresh_seeds']['repeats'] == ['1', '2']
+    calib = fresh['calibration: repeated settings no row picked']
+    assert calib['settings'] > 0 and 0 < calib['mean'] - calib['table_mean'] <= 2.0 + 1e-9
     for name in ('best single setting', 'fit ×1', 'fit ×1, auto gate'):
         # rewards near 100 are clipped by the shift, so at most + 2
         assert 0 < fresh[name]['mean'] - res['rows'][name]['mean'] <= 2.0 + 1e-9 and not fresh[name]['missing']
@@ -175,10 +177,10 @@ def test_fresh_seed_rescoring_of_every_pick(tmp_path, capsys):
     assert res['rows']['best single setting']['picks'][train[0]] in {GRID.index(s) for s in picked}
     # a repeat without one picked setting: the rows that picked it say so instead of scoring
     gone = GRID[res['rows']['best single setting']['picks'][train[0]]]
-    partial = json.loads((reps / 'seed2.json').read_text())
+    partial = json.loads((reps / 'reward_db_seed2.json').read_text())
     for row in partial.values():
         row.pop(gone, None)
-    (reps / 'seed2.json').write_text(json.dumps(partial))
+    (reps / 'reward_db_seed2.json').write_text(json.dumps(partial))
     res = bench_main(args)
     assert res['fresh_seeds']['rows']['best single setting']['mean'] is None
     assert GRID.index(gone) in res['fresh_seeds']['rows']['best single setting']['missing']

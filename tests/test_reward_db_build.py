@@ -214,3 +214,32 @@ def test_a_reward_of_several_seeds_is_the_mean_of_single_seed_rewards(tmp_path):
     assert not any((tmp_path / 'work' / 'pretrain').glob('seed*/*'))   # every run's checkpoint cleaned
     with pytest.raises(UserError, match='seeds_per_reward'):   # another m is another scale
         build(tiny_cfg(tmp_path, train_seed=1, seeds_per_reward=3, output=cfg.output), ts)
+
+
+def test_a_sidecar_from_before_seeds_per_reward_is_a_one_seed_table(tmp_path):
+    store = RewardStore(tiny_cfg(tmp_path))
+    store.write_header({})
+    store.record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
+    meta = json.loads(store.meta_path.read_text())
+    del meta['build']['scale']['seeds_per_reward']
+    store.meta_path.write_text(json.dumps(meta))
+    store.check_compatible()
+    with pytest.raises(UserError, match='seeds_per_reward'):
+        RewardStore(tiny_cfg(tmp_path, seeds_per_reward=2)).check_compatible()
+
+
+def test_seed_repeats_of_another_scale_are_refused(tmp_path):
+    from rewards.analysis import load_repeats
+    from rewards.store import recorded_scale
+    ts = parse_settings(['0'])[0]
+    for name, cfg in (('reward_db_seed1', tiny_cfg(tmp_path, train_seed=1)),
+                      ('reward_db_seed2', tiny_cfg(tmp_path, train_seed=2, epochs=2))):
+        store = RewardStore(tiny_cfg(tmp_path, output=str(tmp_path / 'rep' / f'{name}.json'), **{
+            k: getattr(cfg, k) for k in ('train_seed', 'epochs')}))
+        store.write_header({})
+        store.record(ts, {t: 50.0 for t in TASKS}, {})
+    table_scale = recorded_scale({'build': {'scale': tiny_cfg(tmp_path).scale()}})
+    with pytest.raises(UserError, match='reward_db_seed2.json was built at another scale .*epochs'):
+        load_repeats(tmp_path / 'rep', table_scale)
+    (tmp_path / 'rep' / 'reward_db_seed2.json').unlink()
+    assert list(load_repeats(tmp_path / 'rep', table_scale)) == ['1']   # train_seed may differ
