@@ -35,7 +35,10 @@ from rewards.settings import balanced_order
 
 REPO = Path(__file__).resolve().parents[1]
 LIGHT_AUG = ['MIXUP', '0.0', 'CUTMIX', '0.0', 'AUTO_AUGMENT', "''", 'DROP_PATH_RATE', '0.0', 'SMOOTHING', '0.0']
-# name -> BuildConfig fields changed from the committed table's scale (BuildConfig defaults)
+# the study's base scale: the first committed table (5 epochs, the original's augmentation), fixed here so that
+# the scales keep their meaning when BuildConfig's defaults move to a rebuilt table's scale
+STUDY_BASE: dict[str, Any] = {'epochs': 5, 'engine_overrides': []}
+# name -> BuildConfig fields changed from STUDY_BASE
 SCALES: dict[str, dict[str, Any]] = {
     'base': {},
     'light_aug': {'engine_overrides': LIGHT_AUG},
@@ -63,7 +66,7 @@ def table_path(root: Path, scale: str, seed: int) -> Path:
 def scale_config(scale: str, root: Path, work: Path, seed: int, threads: int, base: dict[str, Any]) -> BuildConfig:
     if scale not in SCALES:
         raise UserError(f'--scales {scale!r} is unknown; allowed: {", ".join(SCALES)}')
-    return BuildConfig(**{**base, **SCALES[scale], 'output': str(table_path(root, scale, seed)),
+    return BuildConfig(**{**STUDY_BASE, **base, **SCALES[scale], 'output': str(table_path(root, scale, seed)),
                           'work_dir': str(work / scale), 'train_seed': seed, 'threads': threads, 'clean': 'checkpoints'})
 
 
@@ -218,7 +221,7 @@ def report(results: list[dict[str, Any]], out: Path, command: str) -> str:
              '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
     for res in sorted(results, key=lambda x: x['cpu_seconds_per_setting']):
         changed = ', '.join(f'{k}={v}' if k != 'engine_overrides' else 'light augmentation'
-                            for k, v in res['fields'].items()) or '(the committed scale)'
+                            for k, v in res['fields'].items()) or '(the first committed scale)'
         lines.append(f'| {res["scale"]} | {changed} | {res["cpu_seconds_per_setting"]:.0f} | '
                      f'{res["table_hours_2_workers"]:.1f} | {res["mean_reward"]:.2f} | {res["setting_sd"]:.2f} | '
                      f'{res["seed_sd"]:.2f} | **{res["ratio"]:.2f}** [{res["ratio_ci95"][0]:.2f}, '
