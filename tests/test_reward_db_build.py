@@ -182,17 +182,17 @@ def test_a_run_restarted_under_it_by_other_settings_does_not_record(tmp_path):
         RewardStore(first).record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
 
 
-def test_a_sidecar_from_before_knn_features_is_an_eval_table(tmp_path):
-    cfg = tiny_cfg(tmp_path)
-    store = RewardStore(cfg)
+@pytest.mark.parametrize('field, other', [('knn_features', 'original'), ('seeds_per_reward', 2)])
+def test_a_sidecar_from_before_a_scale_field_has_that_fields_old_value(tmp_path, field, other):
+    store = RewardStore(tiny_cfg(tmp_path))
     store.write_header({})
     store.record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
     meta = json.loads(store.meta_path.read_text())
-    del meta['build']['scale']['knn_features']
+    del meta['build']['scale'][field]
     store.meta_path.write_text(json.dumps(meta))
     store.check_compatible()
-    with pytest.raises(UserError, match='knn_features'):
-        RewardStore(tiny_cfg(tmp_path, knn_features='original')).check_compatible()
+    with pytest.raises(UserError, match=field):
+        RewardStore(tiny_cfg(tmp_path, **{field: other})).check_compatible()
 
 
 def test_a_reward_of_several_seeds_is_the_mean_of_single_seed_rewards(tmp_path):
@@ -214,18 +214,6 @@ def test_a_reward_of_several_seeds_is_the_mean_of_single_seed_rewards(tmp_path):
     assert not any((tmp_path / 'work' / 'pretrain').glob('seed*/*'))   # every run's checkpoint cleaned
     with pytest.raises(UserError, match='seeds_per_reward'):   # another m is another scale
         build(tiny_cfg(tmp_path, train_seed=1, seeds_per_reward=3, output=cfg.output), ts)
-
-
-def test_a_sidecar_from_before_seeds_per_reward_is_a_one_seed_table(tmp_path):
-    store = RewardStore(tiny_cfg(tmp_path))
-    store.write_header({})
-    store.record(parse_settings(['0'])[0], {t: 50.0 for t in TASKS}, {})
-    meta = json.loads(store.meta_path.read_text())
-    del meta['build']['scale']['seeds_per_reward']
-    store.meta_path.write_text(json.dumps(meta))
-    store.check_compatible()
-    with pytest.raises(UserError, match='seeds_per_reward'):
-        RewardStore(tiny_cfg(tmp_path, seeds_per_reward=2)).check_compatible()
 
 
 def test_seed_repeats_of_another_scale_are_refused(tmp_path):
