@@ -30,11 +30,11 @@ from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text, 
 from generator.generator_params import grid_params
 from rewards.analysis import mean_sd, pooled_sd
 from rewards.build import build
-from rewards.config import BuildConfig
+from rewards.config import LIGHT_AUG_OVERRIDES, BuildConfig
 from rewards.settings import balanced_order
 
 REPO = Path(__file__).resolve().parents[1]
-LIGHT_AUG = ['MIXUP', '0.0', 'CUTMIX', '0.0', 'AUTO_AUGMENT', "''", 'DROP_PATH_RATE', '0.0', 'SMOOTHING', '0.0']
+LIGHT_AUG = list(LIGHT_AUG_OVERRIDES)   # the rebuilt table's pre-training augmentation
 # the study's base scale: the first committed table (5 epochs, the original's augmentation), fixed here so that
 # the scales keep their meaning when BuildConfig's defaults move to a rebuilt table's scale
 STUDY_BASE: dict[str, Any] = {'epochs': 5, 'engine_overrides': []}

@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--seeds_per_reward', type=int, default=d.seeds_per_reward,
                    help='pre-training runs (seeds) averaged into one reward (variance reduction); checkpoints are '
                         'named by seed, so give concurrent builds of other --seeds_per_reward their own --work_dir')
-    g.add_argument('--engine_override', nargs='+', default=[], metavar='KEY VALUE',
-                   help='extra engine config overrides for pre-training')
+    g.add_argument('--engine_override', nargs='*', default=list(d.engine_overrides), metavar='KEY VALUE',
+                   help='engine config overrides for pre-training; they replace the default (light augmentation: '
+                        f'{" ".join(d.engine_overrides)}); give the flag alone for the original full augmentation')
     g.add_argument('--knn_k', type=int, default=d.knn_k)
     g.add_argument('--knn_features', default=d.knn_features, choices=KNN_FEATURE_MODES,
                    help='kNN features: eval (BatchNorm running stats, complete bank) or original (train mode, '

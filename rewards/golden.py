@@ -46,7 +46,7 @@ def golden_summary(work_dir: str | Path | None = None) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
             cfg = BuildConfig(work_dir=str(Path(tmp) / 'work'), output=str(Path(tmp) / 'unused.json'),
                               tasks=['LFWFaces'], num_imgs=80, epochs=1, warmup_epochs=0, batch_size=16,
-                              progress=False, threads=1)
+                              engine_overrides=[], progress=False, threads=1)
             runner = SettingRunner(cfg)
             try:
                 images_dir = runner.generator.gen_data(GenParams.from_tuple_str(GOLDEN_SETTING), cfg.num_imgs)

@@ -14,9 +14,10 @@ import pytest
 
 from common.errors import UserError
 from common.io import sidecar_path
+from controller_db.build_reward_db import build_parser, config_from_args
 from generator.generator_params import GRID_FIELDS, GenParams, grid_index, grid_params
 from rewards.build import build
-from rewards.config import BuildConfig
+from rewards.config import LIGHT_AUG_OVERRIDES, BuildConfig
 from rewards.settings import balanced_order, parse_settings
 from rewards.store import RewardStore
 from rewards.version import PIPELINE_VERSION
@@ -130,6 +131,15 @@ def test_cli_kill_then_resume_keeps_finished_settings(tmp_path):
             assert table[task][ts] == first[task][ts]
     meta = json.loads(sidecar_path(out).read_text())
     assert meta['num_settings'] == 3
+
+
+def test_cli_overrides_replace_the_light_augmentation_default():
+    def overrides(*argv: str) -> list[str]:
+        return config_from_args(build_parser().parse_args(list(argv))).engine_overrides
+
+    assert overrides() == list(LIGHT_AUG_OVERRIDES) == BuildConfig().engine_overrides
+    assert overrides('--engine_override') == []                       # the original's full augmentation
+    assert overrides('--engine_override', 'LR', '0.01') == ['LR', '0.01']
 
 
 def test_cli_user_error_is_one_line(tmp_path):
