@@ -26,6 +26,7 @@ from rewards.store import recorded_scale
 
 REPO = Path(__file__).resolve().parents[1]
 REWARD_DB = REPO / 'controller_db' / 'reward_db.json'
+CONTROLLER_CONFIG = REPO / 'configs' / 'controller_default.yaml'
 TASK_DB = REPO / 'task_db' / 'efficientnet_lite0_8_tasks.pt'
 # Class subsets of Digits and MNIST are their own tasks (as in the Task2Vec paper). Held out: one subset
 # of each digit source and the only face task, so a held-out task has related and unrelated seen tasks.
@@ -162,7 +163,7 @@ def baseline_choices(table: dict, seen: Sequence[str], held_out: Sequence[str], 
 def train_controller(table_path: Path, task_db: Path, out: Path, epochs: int, seen: Sequence[str],
                      held_out: Sequence[str], seed: int = 2, progress: bool = True) -> dict:
     """The project's default controller (configs/controller_default.yaml) on ``seen``; predictions for ``held_out``."""
-    cfg = ControllerConfig(str(REPO / 'configs' / 'controller_default.yaml'), [
+    cfg = ControllerConfig(str(CONTROLLER_CONFIG), [
         'TASK_DB_PATHS', [str(task_db)], 'REWARD_DB_PATH', str(table_path), 'PROBE', 'efficientnet_lite0',
         'TRAIN_TASKS', list(seen), 'TEST_TASKS', list(held_out), 'SAVE_DIR', str(out), 'SEED', seed, 'USE_PBAR', progress,
         'NUM_EPOCHS', epochs, 'LR_DECAY_EPOCH', max(1, epochs // 2), 'LOG_INTERVAL', max(1, epochs // 5)])

@@ -2,6 +2,8 @@
 
     python scripts/mini_task2sim_report.py                       # writes docs/mini_task2sim_*.png + results JSON
     python scripts/mini_task2sim_report.py --loo_epochs 300      # faster controller runs
+    python scripts/mini_task2sim_report.py --reuse_controller docs/mini_task2sim_results.json
+                                        # new seed repeats: reuse that run's controller picks (same inputs only)
 
 Reads controller_db/reward_db.json (+ sidecar), controller_db/seed_repeats/*.json, task_db/*.pt and,
 when present, the paper's seen-task table in ../shared/reference/task2sim_paper (only for the side-by-side
@@ -15,6 +17,7 @@ if __name__ == '__main__' and __package__ in (None, ''):
     sys.path.insert(0, str(_P(__file__).resolve().parents[1]))
 
 import argparse
+import hashlib
 import io
 import json
 import tempfile
@@ -24,9 +27,10 @@ from typing import Sequence
 import numpy as np
 
 from common.cli import ArgumentParser, run_cli
+from common.errors import UserError
 from common.io import atomic_write_bytes, atomic_write_json, atomic_write_text
 from generator.generator_params import GRID_FIELDS
-from rewards.analysis import (GRID, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
+from rewards.analysis import (CONTROLLER_CONFIG, GRID, HELD_OUT_TASKS, REPO, REWARD_DB, SEEN_TASKS, TASK_DB, baseline_choices,
                               complete_table, field_effects, load_repeats, load_table, mean_sd, measured, pooled_sd,
                               rewards_matrix, task_vectors, train_controller)
 from rewards.store import recorded_scale
@@ -199,6 +203,30 @@ PICKS = {'best_single_seen': 'best_single_setting', 'nearest_seen': 'nearest_see
          'predicted': 'predicted_settings', 'ceiling': 'ceiling_setting'}
 
 
+def controller_inputs(table: dict, task_db: Path, epochs: int, seeds: Sequence[int]) -> dict:
+    """What the controller section's picks depend on: the table, the task DB, the config, epochs and seeds."""
+    def sha(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+    return {'table_sha256': sha(json.dumps(table, sort_keys=True).encode()), 'task_db_sha256': sha(task_db.read_bytes()),
+            'config_sha256': sha(CONTROLLER_CONFIG.read_bytes()), 'epochs': epochs, 'seeds': list(seeds)}
+
+
+def reused_controller(path: Path, inputs: dict) -> tuple[str, dict]:
+    """The controller section of an earlier report's results JSON, refused unless made from the same inputs."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f'--reuse_controller {str(path)!r} cannot be read as a results JSON ({e})') from None
+    if not (isinstance(old, dict) and isinstance(old.get('controller'), dict) and 'controller_text' in old):
+        raise UserError(f'--reuse_controller {str(path)!r} is not a mini_task2sim_results.json with a controller section')
+    recorded = old.get('controller_inputs') or {}
+    diff = sorted(k for k in inputs if recorded.get(k) != inputs[k])
+    if diff:
+        raise UserError(f'--reuse_controller {str(path)!r} was made from other inputs ({", ".join(diff)} differ); '
+                        f'run without --reuse_controller to retrain the controllers')
+    return old['controller_text'], old['controller']
+
+
 def method_picks(entry: dict, method: str) -> list[tuple[str, float]]:
     """(setting, seed-0 reward) of each pick of ``method`` for one held-out task (the controller has one per seed)."""
     if method == 'predicted':
@@ -304,6 +332,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     p.add_argument('--loo_epochs', type=int, default=1000)
     p.add_argument('--controller_seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--skip_controller', action='store_true')
+    p.add_argument('--reuse_controller', default='', metavar='RESULTS_JSON',
+                   help="an earlier run's mini_task2sim_results.json: take its controller picks instead of retraining "
+                        '(refused unless table, task DB, controller config, epochs and seeds are the same); the fresh-'
+                        'seed check is recomputed with the current repeats')
     args = p.parse_args(argv)
     out = Path(args.out)
     tasks = SEEN_TASKS + HELD_OUT_TASKS
@@ -333,9 +365,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
                  f'{len(have)} settings (half with the field on) has a standard error of about {se:.2f} points.')
     sections.append('### Per-field effects\n\n' + text)
     if not args.skip_controller and Path(args.task_db).is_file():
-        with tempfile.TemporaryDirectory() as tmp:
-            text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs,
-                                                                args.controller_seeds, Path(tmp))
+        results['controller_inputs'] = controller_inputs(table, Path(args.task_db), args.loo_epochs,
+                                                         args.controller_seeds)
+        if args.reuse_controller:
+            text, results['controller'] = reused_controller(Path(args.reuse_controller), results['controller_inputs'])
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                text, results['controller'] = controller_eval(table, tasks, Path(args.task_db), args.loo_epochs,
+                                                              args.controller_seeds, Path(tmp))
+        results['controller_text'] = text
         sections.append('### Controller vs baselines\n\n' + text)
         text, results['fresh_seed_check'] = fresh_seed_check(results['controller'], table,
                                                            repeats)

@@ -138,3 +138,16 @@ def test_report_on_a_complete_toy_table(tmp_path):
         assert (tmp_path / f'mini_task2sim_{name}.png').is_file()
     assert (tmp_path / 'mini_task2sim_report.md').read_text().count('| average |') == 3
     assert '### The picks under fresh training seeds' in (tmp_path / 'mini_task2sim_report.md').read_text()
+    # new repeats arrive: the rerun reuses the picks (no retraining) and recomputes the fresh-seed check
+    (repeats / 'reward_db_seed1.json').write_text(json.dumps({t: {s: table[t][s] + 1.5 for s in some} for t in TASKS}))
+    out2 = tmp_path / 'rerun'
+    again = main(['--reward_db', str(rdb), '--task_db', str(tdb), '--repeats', str(repeats), '--out', str(out2),
+                  '--loo_epochs', '15', '--controller_seeds', '0', '1',
+                  '--reuse_controller', str(tmp_path / 'mini_task2sim_results.json')])
+    assert again['controller'] == json.loads(json.dumps(res['controller']))
+    methods = again['fresh_seed_check']['leave-one-out']['methods']
+    assert all(abs(m['fresh_seeds'] - m['seed0'] - 1.5) < 1e-9 for m in methods.values())
+    with pytest.raises(UserError, match='other inputs .*seeds'):
+        main(['--reward_db', str(rdb), '--task_db', str(tdb), '--repeats', str(repeats), '--out', str(out2),
+              '--loo_epochs', '15', '--controller_seeds', '0', '2',
+              '--reuse_controller', str(tmp_path / 'mini_task2sim_results.json')])
