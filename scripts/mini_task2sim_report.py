@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import yaml
 
 from common.cli import ArgumentParser, run_cli
 from common.errors import UserError
@@ -204,11 +205,13 @@ PICKS = {'best_single_seen': 'best_single_setting', 'nearest_seen': 'nearest_see
 
 
 def controller_inputs(table: dict, task_db: Path, epochs: int, seeds: Sequence[int]) -> dict:
-    """What the controller section's picks depend on: the table, the task DB, the config, epochs and seeds."""
+    """What the controller section's picks depend on: the table, the task DB, the config (its values, not its
+    comments), epochs and seeds."""
     def sha(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
     return {'table_sha256': sha(json.dumps(table, sort_keys=True).encode()), 'task_db_sha256': sha(task_db.read_bytes()),
-            'config_sha256': sha(CONTROLLER_CONFIG.read_bytes()), 'epochs': epochs, 'seeds': list(seeds)}
+            'config_sha256': sha(json.dumps(yaml.safe_load(CONTROLLER_CONFIG.read_text()), sort_keys=True).encode()),
+            'epochs': epochs, 'seeds': list(seeds)}
 
 
 def reused_controller(path: Path, inputs: dict) -> tuple[str, dict]:
